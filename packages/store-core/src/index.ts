@@ -1,0 +1,2 @@
+/** The version of the store contract this package implements. */
+export const CONTRACT_VERSION = 1;
