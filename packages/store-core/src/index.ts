@@ -1,2 +1,90 @@
+/**
+ * `@wharf/store-core`: the store contract, typed errors, capabilities, the staged-write
+ * engine, the retry runner and the in-memory reference store.
+ */
+
 /** The version of the store contract this package implements. */
 export const CONTRACT_VERSION = 1;
+
+export { type ArrowInput, batchBytes, isArrowTable, isRecordBatch, toRecordBatches } from './arrow-input.js';
+export { arrowTypeName, assertSupportedTypes, typeNamesOf } from './arrow-types.js';
+export { assertStore } from './assert-store.js';
+export { type BackoffOptions, backoffDelay } from './backoff.js';
+export {
+  type ArrowTypeName,
+  COMMON_ARROW_TYPES,
+  type CapabilityName,
+  RUN_TYPES,
+  type RunType,
+  requireCapability,
+  requireRunType,
+  type StoreCapabilities,
+} from './capabilities.js';
+export {
+  type FaultHook,
+  type FaultMode,
+  type FaultPlan,
+  faultPlanFromEnvironment,
+  InjectedFault,
+  SimulatedCrash,
+  type StepRecord,
+} from './engine/fault-hook.js';
+export type { JournalEntry, RunInfo, RunOwner, StagedPart } from './engine/journal.js';
+export {
+  type Checkpoint,
+  decodeSchema,
+  encodeSchema,
+  type PartToStage,
+  type PublishResult,
+  type StagingPrimitives,
+  StagedWriter,
+  type StagedWriterOptions,
+  validateRunId,
+} from './engine/staged-writer.js';
+export {
+  CommitError,
+  ConflictError,
+  ConnectionError,
+  ERROR_CLASSES,
+  ERROR_CODES,
+  IntegrityError,
+  isRetryable,
+  MigrationError,
+  NotFoundError,
+  QueryError,
+  StagingError,
+  StoreError,
+  type StoreErrorCode,
+  type StoreErrorOptions,
+  ValidationError,
+} from './errors.js';
+export { assertIdentifier } from './identifiers.js';
+// MEMORY_EXPORT
+export type { LatencySummary, MetricsSnapshot, OperationMetrics } from './metrics.js';
+export {
+  type ColumnCondition,
+  type KeyValue,
+  keyColumns,
+  type ListQuery,
+  type OrderBy,
+  type RecordApi,
+  type RecordKey,
+  type RecordOptions,
+  type Row,
+  type VectorHit,
+  type VectorMetric,
+  type VectorQuery,
+  type Where,
+} from './records.js';
+export { redact, redactUrl } from './redact.js';
+export { type BatchSource, type FlowProgress, type FlowReport, type RunFlowOptions, runFlow } from './run-flow.js';
+export { batchFromColumns, type FittedBatch, fitBatch, type SchemaEvolution, type SchemaOptions } from './schema-policy.js';
+export {
+  type CommitReport,
+  type HealthReport,
+  type ReadOptions,
+  type RecoveryReport,
+  type RunSettings,
+  Store,
+  type TenantView,
+} from './store.js';

@@ -1,0 +1,25 @@
+/**
+ * The environment variables that point a test run at servers that already exist, instead of
+ * starting throwaway ones.
+ */
+
+/** A `postgres://` URL of an existing server. */
+export const postgresUrlVariable = 'WHARF_TEST_POSTGRES_URL';
+/** A `redis://` URL of an existing standalone server. */
+export const redisUrlVariable = 'WHARF_TEST_REDIS_URL';
+/** A comma-separated list of `host:port` cluster nodes of an existing Redis cluster. */
+export const redisClusterNodesVariable = 'WHARF_TEST_REDIS_CLUSTER_NODES';
+
+/** The value of `name`, or undefined when it is unset or blank. */
+export function readVariable(name: string): string | undefined {
+  const value = process.env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/** The error an existing server's `restart()` rejects with. */
+export function restartNeedsThrowawayError(variable: string): Error {
+  return new Error(
+    `restart() needs a throwaway server, but this handle points at the existing server from ${variable}. ` +
+      'Unset the variable or pass { allowExisting: false } to start one.',
+  );
+}
