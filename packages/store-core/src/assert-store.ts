@@ -23,22 +23,34 @@ const REQUIRED_METHODS = [
  */
 export function assertStore(value: unknown): void {
   if (typeof value !== 'object' || value === null) {
-    throw new ValidationError(`expected a store object, got ${value === null ? 'null' : typeof value}`);
+    throw new ValidationError(
+      `expected a store object, got ${value === null ? 'null' : typeof value}`,
+    );
   }
   const candidate = value as Record<string, unknown>;
   for (const method of REQUIRED_METHODS) {
     if (typeof candidate[method] !== 'function') {
-      throw new ValidationError(`store is missing ${method}(); extend Store from @wharf/store-core`);
+      throw new ValidationError(
+        `store is missing ${method}(); extend Store from @wharf/store-core`,
+      );
     }
   }
   const capabilities = candidate.capabilities as { runTypes?: unknown } | undefined;
-  if (typeof capabilities !== 'object' || capabilities === null || !Array.isArray(capabilities.runTypes)) {
+  if (
+    typeof capabilities !== 'object' ||
+    capabilities === null ||
+    !Array.isArray(capabilities.runTypes)
+  ) {
     throw new ValidationError('store is missing capabilities (an object with a runTypes array)');
   }
   if (typeof candidate.isConnected !== 'boolean') {
     throw new ValidationError('store is missing the isConnected property');
   }
-  if (typeof (candidate as { [Symbol.asyncDispose]?: unknown })[Symbol.asyncDispose] !== 'function') {
-    throw new ValidationError('store is missing [Symbol.asyncDispose](); extend Store from @wharf/store-core');
+  if (
+    typeof (candidate as { [Symbol.asyncDispose]?: unknown })[Symbol.asyncDispose] !== 'function'
+  ) {
+    throw new ValidationError(
+      'store is missing [Symbol.asyncDispose](); extend Store from @wharf/store-core',
+    );
   }
 }

@@ -13,7 +13,11 @@ export interface BackoffOptions {
 }
 
 /** The delay before attempt `attempt + 1` (attempt 1 is the first retry). */
-export function backoffDelay(attempt: number, options: BackoffOptions = {}, random = Math.random): number {
+export function backoffDelay(
+  attempt: number,
+  options: BackoffOptions = {},
+  random = Math.random,
+): number {
   const initial = options.initialMs ?? 200;
   const factor = options.factor ?? 2;
   const max = options.maxMs ?? 10_000;

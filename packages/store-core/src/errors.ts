@@ -55,7 +55,10 @@ export class StoreError extends Error {
   declare readonly cause?: unknown;
 
   constructor(code: StoreErrorCode, message: string, options: StoreErrorOptions = {}) {
-    super(redact(message, options.secrets), options.cause === undefined ? {} : { cause: options.cause });
+    super(
+      redact(message, options.secrets),
+      options.cause === undefined ? {} : { cause: options.cause },
+    );
     this.name = new.target.name;
     this.code = code;
     this.retryable = options.retryable ?? false;

@@ -6,14 +6,20 @@
 /** The version of the store contract this package implements. */
 export const CONTRACT_VERSION = 1;
 
-export { type ArrowInput, batchBytes, isArrowTable, isRecordBatch, toRecordBatches } from './arrow-input.js';
+export {
+  type ArrowInput,
+  batchBytes,
+  isArrowTable,
+  isRecordBatch,
+  toRecordBatches,
+} from './arrow-input.js';
 export { arrowTypeName, assertSupportedTypes, typeNamesOf } from './arrow-types.js';
 export { assertStore } from './assert-store.js';
 export { type BackoffOptions, backoffDelay } from './backoff.js';
 export {
   type ArrowTypeName,
-  COMMON_ARROW_TYPES,
   type CapabilityName,
+  COMMON_ARROW_TYPES,
   RUN_TYPES,
   type RunType,
   requireCapability,
@@ -36,9 +42,9 @@ export {
   encodeSchema,
   type PartToStage,
   type PublishResult,
-  type StagingPrimitives,
   StagedWriter,
   type StagedWriterOptions,
+  type StagingPrimitives,
   validateRunId,
 } from './engine/staged-writer.js';
 export {
@@ -59,7 +65,12 @@ export {
   ValidationError,
 } from './errors.js';
 export { assertIdentifier } from './identifiers.js';
-// MEMORY_EXPORT
+export {
+  countMemoryStaging,
+  MemoryStore,
+  type MemoryStoreOptions,
+  readMemoryProduction,
+} from './memory/memory-store.js';
 export type { LatencySummary, MetricsSnapshot, OperationMetrics } from './metrics.js';
 export {
   type ColumnCondition,
@@ -77,8 +88,20 @@ export {
   type Where,
 } from './records.js';
 export { redact, redactUrl } from './redact.js';
-export { type BatchSource, type FlowProgress, type FlowReport, type RunFlowOptions, runFlow } from './run-flow.js';
-export { batchFromColumns, type FittedBatch, fitBatch, type SchemaEvolution, type SchemaOptions } from './schema-policy.js';
+export {
+  type BatchSource,
+  type FlowProgress,
+  type FlowReport,
+  type RunFlowOptions,
+  runFlow,
+} from './run-flow.js';
+export {
+  batchFromColumns,
+  type FittedBatch,
+  fitBatch,
+  type SchemaEvolution,
+  type SchemaOptions,
+} from './schema-policy.js';
 export {
   type CommitReport,
   type HealthReport,

@@ -11,7 +11,7 @@ import { batchBytes, toRecordBatches } from './arrow-input.js';
 import { type BackoffOptions, backoffDelay, sleep } from './backoff.js';
 import type { RunType } from './capabilities.js';
 import { validateRunId } from './engine/staged-writer.js';
-import { isRetryable, StoreError, ValidationError } from './errors.js';
+import { isRetryable, type StoreError, ValidationError } from './errors.js';
 import type { CommitReport, Store } from './store.js';
 
 /** A source of batches. A function is called once per attempt, so the data can be replayed. */
@@ -50,10 +50,18 @@ export interface FlowReport extends CommitReport {
   attempts: number;
 }
 
-function openSource(source: BatchSource): AsyncIterable<Table | RecordBatch> | Iterable<Table | RecordBatch> {
+function openSource(
+  source: BatchSource,
+): AsyncIterable<Table | RecordBatch> | Iterable<Table | RecordBatch> {
   const opened = typeof source === 'function' ? source() : source;
-  if (opened === null || typeof opened !== 'object' || (!(Symbol.asyncIterator in opened) && !(Symbol.iterator in opened))) {
-    throw new ValidationError('runFlow() source must be an iterable, an async iterable, or a function returning one');
+  if (
+    opened === null ||
+    typeof opened !== 'object' ||
+    (!(Symbol.asyncIterator in opened) && !(Symbol.iterator in opened))
+  ) {
+    throw new ValidationError(
+      'runFlow() source must be an iterable, an async iterable, or a function returning one',
+    );
   }
   return opened;
 }
@@ -67,7 +75,11 @@ function openSource(source: BatchSource): AsyncIterable<Table | RecordBatch> | I
  * const report = await runFlow(() => readBatches('trips.arrow'), store, { runType: 'full_drop' });
  * console.log(`${report.rows} rows in ${report.attempts} attempt(s)`);
  */
-export async function runFlow(source: BatchSource, store: Store, options: RunFlowOptions = {}): Promise<FlowReport> {
+export async function runFlow(
+  source: BatchSource,
+  store: Store,
+  options: RunFlowOptions = {},
+): Promise<FlowReport> {
   const runType = options.runType ?? 'incremental';
   const retries = options.retries ?? 3;
   const runId = options.runId ?? randomUUID();

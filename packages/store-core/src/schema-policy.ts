@@ -8,11 +8,11 @@ import {
   type DataType,
   type Field,
   makeData,
+  makeVector,
   RecordBatch,
   Schema,
   Struct,
   type Vector,
-  makeVector,
 } from 'apache-arrow';
 import { ValidationError } from './errors.js';
 
@@ -101,7 +101,13 @@ export function fitBatch(
     if (!sameType(field.type, source.type)) {
       throw new ValidationError(
         `column '${field.name}' has type ${String(source.type)} but the target schema has ${String(field.type)}`,
-        { details: { column: field.name, expected: String(field.type), actual: String(source.type) } },
+        {
+          details: {
+            column: field.name,
+            expected: String(field.type),
+            actual: String(source.type),
+          },
+        },
       );
     }
     const column = batch.getChild(field.name)!;

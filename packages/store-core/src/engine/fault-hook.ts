@@ -69,7 +69,8 @@ export class InjectedFault extends StoreError {
 export function faultPlanFromEnvironment(value = process.env.WHARF_FAULT): FaultPlan | undefined {
   if (value === undefined || value === '') return undefined;
   const match = /^(fail|crash|kill):(\d+)$/.exec(value.trim());
-  if (!match) throw new Error(`WHARF_FAULT must look like fail:3, crash:3 or kill:3, got '${value}'`);
+  if (!match)
+    throw new Error(`WHARF_FAULT must look like fail:3, crash:3 or kill:3, got '${value}'`);
   return { mode: match[1] as FaultMode, at: Number(match[2]) };
 }
 

@@ -256,7 +256,11 @@ export class StagedWriter {
       try {
         await this.#stageBuffer();
         const entry = this.#entry(run, 'committing');
-        await this.#step('journal:commit', () => this.#primitives.writeJournal(entry), StagingError);
+        await this.#step(
+          'journal:commit',
+          () => this.#primitives.writeJournal(entry),
+          StagingError,
+        );
         run.state = 'committing';
         const published = await this.#step(
           'publish',
@@ -384,7 +388,11 @@ export class StagedWriter {
   }
 
   async #rollForward(entry: JournalEntry): Promise<void> {
-    const info: RunInfo = { runId: entry.runId, runType: entry.runType, startedAt: entry.startedAt };
+    const info: RunInfo = {
+      runId: entry.runId,
+      runType: entry.runType,
+      startedAt: entry.startedAt,
+    };
     const schema = entry.schema === undefined ? undefined : decodeSchema(entry.schema);
     await this.#step(
       'publish',
@@ -407,7 +415,11 @@ export class StagedWriter {
     };
     const run: ActiveRun = { info, parts: [], state: 'staging', started: performance.now() };
     this.#run = run;
-    await this.#step('journal:begin', () => this.#primitives.writeJournal(this.#entry(run, 'staging')), StagingError);
+    await this.#step(
+      'journal:begin',
+      () => this.#primitives.writeJournal(this.#entry(run, 'staging')),
+      StagingError,
+    );
     await this.#step('begin', () => this.#primitives.begin(info, this.#schema), StagingError);
   }
 
