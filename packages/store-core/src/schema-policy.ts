@@ -22,8 +22,9 @@ export type SchemaEvolution = 'strict' | 'add-columns';
 /** Options shared by every store for its schema. */
 export interface SchemaOptions {
   /**
-   * The target schema. When absent, the first batch written decides it (or the schema
-   * production already has, when the backend knows it).
+   * The target schema. When absent, the first batch written decides it, with every column
+   * nullable (apache-arrow infers non-nullable from a batch that merely has no nulls); pass a
+   * schema to enforce non-nullable columns.
    */
   schema?: Schema;
   /**
@@ -62,7 +63,15 @@ export function fitBatch(
   evolution: SchemaEvolution = 'strict',
 ): FittedBatch {
   checkNonNullable(batch.schema, batch);
-  if (target === undefined) return { schema: batch.schema, batch, added: [] };
+  if (target === undefined) {
+    // apache-arrow marks a column non-nullable when its first batch happens to have no nulls;
+    // a target inferred from that batch would then refuse the nulls of the next one.
+    const schema = new Schema(
+      batch.schema.fields.map((field) => (field.nullable ? field : field.clone({ nullable: true }))),
+      batch.schema.metadata,
+    );
+    return { schema, batch: rewrap(schema, batch), added: [] };
+  }
 
   const incoming = new Map(batch.schema.fields.map((field) => [field.name, field]));
   const added: Field[] = [];
@@ -119,12 +128,18 @@ export function fitBatch(
     }
     children.push(column);
   }
-  const unchanged =
-    schema === target &&
-    batch.schema.fields.length === schema.fields.length &&
-    schema.fields.every((field, index) => batch.schema.fields[index]?.name === field.name);
-  if (unchanged) return { schema, batch, added };
+  if (batch.schema === schema) return { schema, batch, added };
   return { schema, batch: batchFromColumns(schema, children, batch.numRows), added };
+}
+
+/** The same columns under `schema` (same names and types), so every batch shares one schema. */
+function rewrap(schema: Schema, batch: RecordBatch): RecordBatch {
+  if (batch.schema === schema) return batch;
+  return batchFromColumns(
+    schema,
+    schema.fields.map((field) => batch.getChild(field.name)!),
+    batch.numRows,
+  );
 }
 
 /** Builds a record batch of `schema` from one vector per field. */

@@ -59,7 +59,8 @@ export class ProcessStorage implements MemoryStorage {
   readonly #tables: Map<string, ProcessTable>;
 
   constructor(database: string) {
-    const databases = (globals[DATABASES_KEY] ??= new Map());
+    const databases = globals[DATABASES_KEY] ?? new Map<string, Map<string, ProcessTable>>();
+    globals[DATABASES_KEY] = databases;
     let tables = databases.get(database);
     if (!tables) {
       tables = new Map();

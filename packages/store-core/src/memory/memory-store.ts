@@ -252,179 +252,202 @@ export class MemoryStore extends Store {
   /** @internal The record API within a scope (the whole table, or one tenant). */
   async scopedGet(key: RecordKey, scope: Scope): Promise<Row | undefined> {
     this.assertOpen('get');
-    const state = await this.#storage.read(this.#table);
-    return this.#find(state, keyRow(this.#key, key), scope)?.row;
+    return this.#writer.metrics.track('get', async () => {
+      const state = await this.#storage.read(this.#table);
+      return this.#find(state, keyRow(this.#key, key), scope)?.row;
+    });
   }
 
   /** @internal */
   async scopedInsert(row: Row, scope: Scope): Promise<void> {
     this.assertOpen('insert');
-    const scoped = this.#scopeRow(row, scope);
-    await this.#storage.update(this.#table, (state) => {
-      const existing = this.#find(state, scoped, {}, true);
-      if (existing) {
-        const deleted = state.deleted[keyString(this.#key, scoped)] !== undefined;
-        throw new ConflictError(
-          `${this.name}: a row with key ${describeKey(this.#key, scoped)} already exists${deleted ? ' (soft-deleted; restore it or upsert)' : ''}`,
-        );
-      }
-      return { state: this.#append(state, [scoped]), result: undefined };
+    return this.#writer.metrics.track('insert', async () => {
+      const scoped = this.#scopeRow(row, scope);
+      await this.#storage.update(this.#table, (state) => {
+        const existing = this.#find(state, scoped, {}, true);
+        if (existing) {
+          const deleted = state.deleted[keyString(this.#key, scoped)] !== undefined;
+          throw new ConflictError(
+            `${this.name}: a row with key ${describeKey(this.#key, scoped)} already exists${deleted ? ' (soft-deleted; restore it or upsert)' : ''}`,
+          );
+        }
+        return { state: this.#append(state, [scoped]), result: undefined };
+      });
     });
   }
 
   /** @internal */
   async scopedUpdate(key: RecordKey, patch: Row, scope: Scope): Promise<Row> {
     this.assertOpen('update');
-    const target = keyRow(this.#key, key);
-    for (const column of this.#key) {
-      if (column in patch && keyString([column], patch) !== keyString([column], target)) {
-        throw new ValidationError(`update cannot change key column '${column}'`);
+    return this.#writer.metrics.track('update', async () => {
+      const target = keyRow(this.#key, key);
+      for (const column of this.#key) {
+        if (column in patch && keyString([column], patch) !== keyString([column], target)) {
+          throw new ValidationError(`update cannot change key column '${column}'`);
+        }
       }
-    }
-    const tenantColumn = this.#options.tenantColumn;
-    if (
-      scope.tenant !== undefined &&
-      tenantColumn !== undefined &&
-      tenantColumn in patch &&
-      patch[tenantColumn] !== scope.tenant
-    ) {
-      throw new ValidationError(`update cannot move a row to another tenant`);
-    }
-    return this.#storage.update(this.#table, (state) => {
-      const found = this.#find(state, target, scope);
-      if (!found)
-        throw new NotFoundError(`${this.name}: no row with key ${describeKey(this.#key, target)}`);
-      const updated = { ...found.row, ...patch };
-      const without = {
-        ...state,
-        batches: removeRows(
-          state.batches,
-          (batch, index) => batch === found.batch && index === found.index,
-        ),
-      };
-      return { state: this.#append(without, [updated]), result: updated };
+      const tenantColumn = this.#options.tenantColumn;
+      if (
+        scope.tenant !== undefined &&
+        tenantColumn !== undefined &&
+        tenantColumn in patch &&
+        patch[tenantColumn] !== scope.tenant
+      ) {
+        throw new ValidationError(`update cannot move a row to another tenant`);
+      }
+      return this.#storage.update(this.#table, (state) => {
+        const found = this.#find(state, target, scope);
+        if (!found)
+          throw new NotFoundError(
+            `${this.name}: no row with key ${describeKey(this.#key, target)}`,
+          );
+        const updated = { ...found.row, ...patch };
+        const without = {
+          ...state,
+          batches: removeRows(
+            state.batches,
+            (batch, index) => batch === found.batch && index === found.index,
+          ),
+        };
+        return { state: this.#append(without, [updated]), result: updated };
+      });
     });
   }
 
   /** @internal */
   async scopedUpsert(row: Row, scope: Scope): Promise<void> {
     this.assertOpen('upsert');
-    const scoped = this.#scopeRow(row, scope);
-    await this.#storage.update(this.#table, (state) => {
-      const found = this.#find(state, scoped, {}, true);
-      if (
-        found &&
-        scope.tenant !== undefined &&
-        found.row[this.#options.tenantColumn!] !== scope.tenant
-      ) {
-        throw new ConflictError(
-          `${this.name}: key ${describeKey(this.#key, scoped)} belongs to another tenant`,
-        );
-      }
-      const merged = found ? { ...found.row, ...scoped } : scoped;
-      const without = found
-        ? {
-            ...state,
-            batches: removeRows(
-              state.batches,
-              (batch, index) => batch === found.batch && index === found.index,
-            ),
-          }
-        : state;
-      const next = this.#append(without, [merged]);
-      const keyText = keyString(this.#key, scoped);
-      if (next.deleted[keyText] !== undefined) {
-        const { [keyText]: _restored, ...deleted } = next.deleted;
-        next.deleted = deleted;
-      }
-      return { state: next, result: undefined };
+    return this.#writer.metrics.track('upsert', async () => {
+      const scoped = this.#scopeRow(row, scope);
+      await this.#storage.update(this.#table, (state) => {
+        const found = this.#find(state, scoped, {}, true);
+        if (
+          found &&
+          scope.tenant !== undefined &&
+          found.row[this.#options.tenantColumn!] !== scope.tenant
+        ) {
+          throw new ConflictError(
+            `${this.name}: key ${describeKey(this.#key, scoped)} belongs to another tenant`,
+          );
+        }
+        const merged = found ? { ...found.row, ...scoped } : scoped;
+        const without = found
+          ? {
+              ...state,
+              batches: removeRows(
+                state.batches,
+                (batch, index) => batch === found.batch && index === found.index,
+              ),
+            }
+          : state;
+        const next = this.#append(without, [merged]);
+        const keyText = keyString(this.#key, scoped);
+        if (next.deleted[keyText] !== undefined) {
+          const { [keyText]: _restored, ...deleted } = next.deleted;
+          next.deleted = deleted;
+        }
+        return { state: next, result: undefined };
+      });
     });
   }
 
   /** @internal */
   async scopedDelete(key: RecordKey, scope: Scope): Promise<boolean> {
     this.assertOpen('delete');
-    const target = keyRow(this.#key, key);
-    return this.#storage.update(this.#table, (state) => {
-      const found = this.#find(state, target, scope);
-      if (!found) return { result: false };
-      if (this.#options.softDelete) {
+    return this.#writer.metrics.track('delete', async () => {
+      const target = keyRow(this.#key, key);
+      return this.#storage.update(this.#table, (state) => {
+        const found = this.#find(state, target, scope);
+        if (!found) return { result: false };
+        if (this.#options.softDelete) {
+          return {
+            state: {
+              ...state,
+              deleted: {
+                ...state.deleted,
+                [keyString(this.#key, target)]: new Date().toISOString(),
+              },
+            },
+            result: true,
+          };
+        }
         return {
           state: {
             ...state,
-            deleted: { ...state.deleted, [keyString(this.#key, target)]: new Date().toISOString() },
+            batches: removeRows(
+              state.batches,
+              (batch, index) => batch === found.batch && index === found.index,
+            ),
           },
           result: true,
         };
-      }
-      return {
-        state: {
-          ...state,
-          batches: removeRows(
-            state.batches,
-            (batch, index) => batch === found.batch && index === found.index,
-          ),
-        },
-        result: true,
-      };
+      });
     });
   }
 
   /** @internal */
   async scopedRestore(key: RecordKey, scope: Scope): Promise<void> {
     this.assertOpen('restore');
-    this.#requireSoftDelete('restore');
-    const target = keyRow(this.#key, key);
-    await this.#storage.update(this.#table, (state) => {
-      const keyText = keyString(this.#key, target);
-      const found = this.#find(state, target, scope, true);
-      if (!found || state.deleted[keyText] === undefined) {
-        throw new NotFoundError(
-          `${this.name}: no deleted row with key ${describeKey(this.#key, target)}`,
-        );
-      }
-      const { [keyText]: _restored, ...deleted } = state.deleted;
-      return { state: { ...state, deleted }, result: undefined };
+    return this.#writer.metrics.track('restore', async () => {
+      this.#requireSoftDelete('restore');
+      const target = keyRow(this.#key, key);
+      await this.#storage.update(this.#table, (state) => {
+        const keyText = keyString(this.#key, target);
+        const found = this.#find(state, target, scope, true);
+        if (!found || state.deleted[keyText] === undefined) {
+          throw new NotFoundError(
+            `${this.name}: no deleted row with key ${describeKey(this.#key, target)}`,
+          );
+        }
+        const { [keyText]: _restored, ...deleted } = state.deleted;
+        return { state: { ...state, deleted }, result: undefined };
+      });
     });
   }
 
   /** @internal */
   async scopedList(query: ListQuery, scope: Scope, deletedOnly: boolean): Promise<Row[]> {
     this.assertOpen(deletedOnly ? 'listDeleted' : 'list');
-    if (deletedOnly) this.#requireSoftDelete('listDeleted');
-    const state = await this.#storage.read(this.#table);
-    const columns = this.#columns(state);
-    const rows = this.#visible(state, scope, query.where, deletedOnly).map(
-      (located) => located.row,
-    );
-    return pageRows(rows, orderTerms(query.orderBy, this.#key, columns), query);
+    return this.#writer.metrics.track(deletedOnly ? 'listDeleted' : 'list', async () => {
+      if (deletedOnly) this.#requireSoftDelete('listDeleted');
+      const state = await this.#storage.read(this.#table);
+      const columns = this.#columns(state);
+      const rows = this.#visible(state, scope, query.where, deletedOnly).map(
+        (located) => located.row,
+      );
+      return pageRows(rows, orderTerms(query.orderBy, this.#key, columns), query);
+    });
   }
 
   /** @internal */
   async scopedCount(where: Where, scope: Scope): Promise<number> {
     this.assertOpen('count');
-    const state = await this.#storage.read(this.#table);
-    return this.#visible(state, scope, where, false).length;
+    return this.#writer.metrics.track('count', async () => {
+      const state = await this.#storage.read(this.#table);
+      return this.#visible(state, scope, where, false).length;
+    });
   }
 
   /** @internal */
   async scopedSearch(query: VectorQuery, scope: Scope): Promise<VectorHit[]> {
     this.assertOpen('search');
-    if (!Number.isInteger(query.k) || query.k < 1)
-      throw new ValidationError('search: k must be a positive integer');
-    const state = await this.#storage.read(this.#table);
-    if (!this.#columns(state).has(query.column))
-      throw new ValidationError(`search: unknown column '${query.column}'`);
-    const metric = query.metric ?? 'cosine';
-    const hits = this.#visible(state, scope, query.where, false).flatMap(({ row }) => {
-      const vector = row[query.column];
-      if (!Array.isArray(vector)) return [];
-      return [{ row, score: vectorScore(metric, query.vector, vector as number[]) }];
+    return this.#writer.metrics.track('search', async () => {
+      if (!Number.isInteger(query.k) || query.k < 1)
+        throw new ValidationError('search: k must be a positive integer');
+      const state = await this.#storage.read(this.#table);
+      if (!this.#columns(state).has(query.column))
+        throw new ValidationError(`search: unknown column '${query.column}'`);
+      const metric = query.metric ?? 'cosine';
+      const hits = this.#visible(state, scope, query.where, false).flatMap(({ row }) => {
+        const vector = row[query.column];
+        if (!Array.isArray(vector)) return [];
+        return [{ row, score: vectorScore(metric, query.vector, vector as number[]) }];
+      });
+      hits.sort((left, right) =>
+        metric === 'euclidean' ? left.score - right.score : right.score - left.score,
+      );
+      return hits.slice(0, query.k);
     });
-    hits.sort((left, right) =>
-      metric === 'euclidean' ? left.score - right.score : right.score - left.score,
-    );
-    return hits.slice(0, query.k);
   }
 
   protected override async onConnect(): Promise<void> {
@@ -504,25 +527,19 @@ export class MemoryStore extends Store {
     if (run.runType === 'incremental')
       return { schema, batches: [...existing, ...added], publishedRuns, deleted: state.deleted };
     // merge: the last occurrence of a key wins, within the run and over production.
-    const incomingRows = [...locateRows(added)];
-    const lastIndex = new Map<string, number>();
-    incomingRows.forEach((located, position) =>
-      lastIndex.set(keyString(this.#key, located.row), position),
-    );
-    const keep = new Set(lastIndex.values());
-    const positions = new Map<string, number>();
-    let counter = 0;
-    const dedupedIncoming = removeRows(added, (batch, index) => {
-      positions.set(`${batch}:${index}`, counter);
-      return !keep.has(counter++);
-    });
-    const replaced = new Set(lastIndex.keys());
-    const existingRows = [...locateRows(existing)];
-    const removeExisting = new Set(
-      existingRows
-        .filter((located) => replaced.has(keyString(this.#key, located.row)))
-        .map((located) => `${located.batch}:${located.index}`),
-    );
+    const lastPosition = new Map<string, string>();
+    for (const located of locateRows(added)) {
+      lastPosition.set(keyString(this.#key, located.row), `${located.batch}:${located.index}`);
+    }
+    const keep = new Set(lastPosition.values());
+    const dedupedIncoming = removeRows(added, (batch, index) => !keep.has(`${batch}:${index}`));
+    const replaced = new Set(lastPosition.keys());
+    const removeExisting = new Set<string>();
+    for (const located of locateRows(existing)) {
+      if (replaced.has(keyString(this.#key, located.row))) {
+        removeExisting.add(`${located.batch}:${located.index}`);
+      }
+    }
     const kept = removeRows(existing, (batch, index) => removeExisting.has(`${batch}:${index}`));
     const deleted = Object.fromEntries(
       Object.entries(state.deleted).filter(([key]) => !replaced.has(key)),

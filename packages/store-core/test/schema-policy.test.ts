@@ -1,0 +1,92 @@
+import {
+  Field,
+  Int32,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  Utf8,
+  vectorFromArray,
+} from 'apache-arrow';
+import { describe, expect, it } from 'vitest';
+import { fitBatch, ValidationError } from '../src/index.js';
+
+/** One batch; string arrays become plain Utf8 columns (tableFromArrays would dictionary-encode). */
+const batchOf = (columns: Record<string, Int32Array | string[]>) =>
+  new Table(
+    Object.fromEntries(
+      Object.entries(columns).map(([name, values]) => [
+        name,
+        Array.isArray(values) ? vectorFromArray(values, new Utf8()) : vectorFromArray(values),
+      ]),
+    ),
+  ).batches[0]!;
+
+describe('fitBatch', () => {
+  const target = new Schema([
+    new Field('id', new Int32(), true),
+    new Field('name', new Utf8(), true),
+  ]);
+
+  it('takes the first batch as the target', () => {
+    const batch = batchOf({ id: Int32Array.from([1]) });
+    const fitted = fitBatch(undefined, batch);
+    expect(fitted.schema.fields.map((field) => [field.name, field.nullable])).toEqual([['id', true]]);
+    expect(fitted.batch.schema.fields).toEqual(fitted.schema.fields);
+  });
+
+  it('names the column of a type mismatch', () => {
+    const batch = batchOf({ id: ['x'], name: ['a'] });
+    expect(() => fitBatch(target, batch)).toThrow(
+      /column 'id' has type Utf8 but the target schema has Int32/,
+    );
+  });
+
+  it('rejects a new column under strict and adds a nullable one under add-columns', () => {
+    const batch = batchOf({ id: Int32Array.from([2]), name: ['b'], extra: ['e'] });
+    expect(() => fitBatch(target, batch, 'strict')).toThrow(
+      /column 'extra' is not in the target schema/,
+    );
+    const fitted = fitBatch(target, batch, 'add-columns');
+    expect(fitted.schema.fields.map((field) => field.name)).toEqual(['id', 'name', 'extra']);
+    expect(fitted.added.map((field) => field.name)).toEqual(['extra']);
+  });
+
+  it('fills a missing nullable column with nulls and reorders columns', () => {
+    const batch = batchOf({ name: ['b', 'c'] });
+    const fitted = fitBatch(target, batch);
+    expect(fitted.batch.schema.fields.map((field) => field.name)).toEqual(['id', 'name']);
+    expect(fitted.batch.getChild('id')!.nullCount).toBe(2);
+  });
+
+  it('rejects nulls in a non-nullable column', () => {
+    const strictSchema = new Schema([
+      new Field('id', new Int32(), false),
+      new Field('name', new Utf8(), true),
+    ]);
+    const id = vectorFromArray([1, null], new Int32());
+    const name = vectorFromArray(['a', 'b'], new Utf8());
+    const data = makeData({
+      type: new Struct(strictSchema.fields),
+      length: 2,
+      nullCount: 0,
+      children: [id.data[0]!, name.data[0]!],
+    });
+    const batch = new RecordBatch(strictSchema, data);
+    expect(() => fitBatch(strictSchema, batch)).toThrow(ValidationError);
+    expect(() => fitBatch(undefined, batch)).toThrow(
+      /column 'id' is not nullable but the batch has 1 null/,
+    );
+  });
+
+  it('rejects a missing non-nullable column', () => {
+    const strictSchema = new Schema([
+      new Field('id', new Int32(), false),
+      new Field('name', new Utf8(), true),
+    ]);
+    expect(() => fitBatch(strictSchema, batchOf({ name: ['a'] }))).toThrow(
+      /column 'id' is missing/,
+    );
+  });
+});
