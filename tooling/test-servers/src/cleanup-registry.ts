@@ -112,7 +112,9 @@ export function registerServer(server: RegisteredServer): () => void {
  */
 export async function stopAll(): Promise<void> {
   const results = await Promise.allSettled([...registry().servers].map((server) => server.stop()));
-  const failures = results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
+  const failures = results.flatMap((result) =>
+    result.status === 'rejected' ? [result.reason] : [],
+  );
   if (failures.length > 0) {
     throw new AggregateError(failures, `${failures.length} server(s) failed to stop`);
   }

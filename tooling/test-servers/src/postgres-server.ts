@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { chownSync, rmSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { registerServer } from './cleanup-registry.js';
@@ -89,6 +89,15 @@ const host = '127.0.0.1';
 const superuser = 'postgres';
 const stopGraceMs = 10_000;
 const shutdownSignal = { fast: 'SIGINT', immediate: 'SIGQUIT' } as const;
+
+/** The status line of `postmaster.pid` (`starting`, `ready`, `stopping`), if there is one. */
+async function postmasterStatus(dataDirectory: string): Promise<string | undefined> {
+  try {
+    return (await readFile(join(dataDirectory, 'postmaster.pid'), 'utf8')).split('\n')[7]?.trim();
+  } catch {
+    return undefined;
+  }
+}
 
 function existingPostgres(url: string): PostgresServer {
   let parsed: URL;
@@ -185,7 +194,13 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
             ['-h', host, '-p', String(port), '-U', superuser, '-d', 'postgres', '-t', '2'],
             { cwd: directory },
           );
-          return probe.code === 0 && !server.hasExited();
+          // pg_isready proves the port accepts connections; the status line in postmaster.pid
+          // proves it is this postmaster that does (not another server that won the port).
+          return (
+            probe.code === 0 &&
+            (await postmasterStatus(dataDirectory)) === 'ready' &&
+            !server.hasExited()
+          );
         },
         {
           timeoutMs: readyTimeoutMs,

@@ -196,7 +196,8 @@ export async function startRedisCluster(options: RedisClusterOptions = {}): Prom
       );
     }
     await waitUntil(
-      async () => (await Promise.all(started.map((node) => clusterReady(node.port)))).every(Boolean),
+      async () =>
+        (await Promise.all(started.map((node) => clusterReady(node.port)))).every(Boolean),
       {
         timeoutMs: readyTimeoutMs,
         onTimeout: async () =>

@@ -14,7 +14,10 @@ export interface WaitOptions {
  * Polls `check` until it returns true or the deadline passes. A check that throws ends the
  * wait at once with its error (e.g. the server process exited).
  */
-export async function waitUntil(check: () => Promise<boolean>, options: WaitOptions): Promise<void> {
+export async function waitUntil(
+  check: () => Promise<boolean>,
+  options: WaitOptions,
+): Promise<void> {
   const deadline = Date.now() + options.timeoutMs;
   while (!(await check())) {
     if (Date.now() >= deadline) {

@@ -1,0 +1,62 @@
+import { afterEach, expect, it, vi } from 'vitest';
+import { startPostgres, startRedis, startRedisCluster } from '../src/index.js';
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+it('uses WHARF_TEST_POSTGRES_URL instead of starting a server', async () => {
+  vi.stubEnv('WHARF_TEST_POSTGRES_URL', 'postgres://alice@db.internal:6543/app');
+  const postgres = await startPostgres();
+  expect(postgres).toMatchObject({
+    url: 'postgres://alice@db.internal:6543/app',
+    host: 'db.internal',
+    port: 6543,
+    database: 'app',
+    user: 'alice',
+    external: true,
+    directory: undefined,
+  });
+  await expect(postgres.stop()).resolves.toBeUndefined();
+  await expect(postgres.restart()).rejects.toThrow(/restart\(\) needs a throwaway server/);
+});
+
+it('does not echo an invalid URL, which may hold a password', async () => {
+  vi.stubEnv('WHARF_TEST_POSTGRES_URL', 'not a url:hunter2');
+  await expect(startPostgres()).rejects.toThrow(/^WHARF_TEST_POSTGRES_URL is not a valid/);
+  await expect(startPostgres()).rejects.not.toThrow(/hunter2/);
+});
+
+it('uses WHARF_TEST_REDIS_URL instead of starting a server', async () => {
+  vi.stubEnv('WHARF_TEST_REDIS_URL', 'redis://cache.internal:7000');
+  const server = await startRedis();
+  expect(server).toMatchObject({
+    url: 'redis://cache.internal:7000',
+    host: 'cache.internal',
+    port: 7000,
+    external: true,
+    pid: undefined,
+  });
+  await expect(server.stop()).resolves.toBeUndefined();
+  await expect(server.restart()).rejects.toThrow(/restart\(\) needs a throwaway server/);
+});
+
+it('uses WHARF_TEST_REDIS_CLUSTER_NODES instead of starting a cluster', async () => {
+  vi.stubEnv('WHARF_TEST_REDIS_CLUSTER_NODES', 'node-a:7001, node-b:7002,node-c:7003');
+  const cluster = await startRedisCluster();
+  expect(cluster.nodes).toEqual([
+    { host: 'node-a', port: 7001 },
+    { host: 'node-b', port: 7002 },
+    { host: 'node-c', port: 7003 },
+  ]);
+  expect(cluster.urls).toEqual([
+    'redis://node-a:7001',
+    'redis://node-b:7002',
+    'redis://node-c:7003',
+  ]);
+  expect(cluster.external).toBe(true);
+  await expect(cluster.stop()).resolves.toBeUndefined();
+
+  vi.stubEnv('WHARF_TEST_REDIS_CLUSTER_NODES', 'node-a');
+  await expect(startRedisCluster()).rejects.toThrow(/comma-separated list of host:port/);
+});
