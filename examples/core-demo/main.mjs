@@ -12,7 +12,12 @@ const rowsArgument = process.argv.indexOf('--rows');
 const rows = rowsArgument > 0 ? Number(process.argv[rowsArgument + 1]) : 1_000_000;
 const batchRows = 100_000;
 
-const store = new MemoryStore({ table: 'trips', key: 'trip_id', schema: tripSchema, partRows: 250_000 });
+const store = new MemoryStore({
+  table: 'trips',
+  key: 'trip_id',
+  schema: tripSchema,
+  partRows: 250_000,
+});
 await store.connect();
 
 // Fail the 4th step of the first attempt: a staged part in the middle of the load, as a
@@ -29,7 +34,9 @@ const report = await runFlow(() => generateTrips({ rows, batchRows }), store, {
   },
   onRetry: (error, attempt) => {
     console.log(`  ${lastLine}`);
-    console.log(`  attempt ${attempt} failed: ${error.message} (${error.code}, retryable) - cleaning staging and retrying`);
+    console.log(
+      `  attempt ${attempt} failed: ${error.message} (${error.code}, retryable) - cleaning staging and retrying`,
+    );
   },
 });
 const seconds = (performance.now() - started) / 1000;
@@ -46,8 +53,14 @@ const exactlyOnce = landed === rows && ids.size === rows;
 console.log('');
 console.log('wharf main job (store-core, in-memory reference store)');
 console.log(`  run        ${report.runId} (${report.runType}), ${report.attempts} attempts`);
-console.log(`  committed  ${report.rows.toLocaleString('en')} rows, ${(report.bytes / 1e6).toFixed(1)} MB in ${report.parts} parts`);
-console.log(`  time       ${seconds.toFixed(2)} s, ${Math.round(rows / seconds).toLocaleString('en')} rows/s`);
-console.log(`  read back  ${landed.toLocaleString('en')} rows, ${ids.size.toLocaleString('en')} distinct ids: ${exactlyOnce ? 'exactly once' : 'MISMATCH'}`);
+console.log(
+  `  committed  ${report.rows.toLocaleString('en')} rows, ${(report.bytes / 1e6).toFixed(1)} MB in ${report.parts} parts`,
+);
+console.log(
+  `  time       ${seconds.toFixed(2)} s, ${Math.round(rows / seconds).toLocaleString('en')} rows/s`,
+);
+console.log(
+  `  read back  ${landed.toLocaleString('en')} rows, ${ids.size.toLocaleString('en')} distinct ids: ${exactlyOnce ? 'exactly once' : 'MISMATCH'}`,
+);
 await store.close();
 if (!exactlyOnce) process.exit(1);

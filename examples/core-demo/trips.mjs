@@ -7,12 +7,12 @@ import {
   Float64,
   Int8,
   Int64,
+  makeData,
   RecordBatch,
   Schema,
   Struct,
   TimestampMillisecond,
   Utf8,
-  makeData,
   vectorFromArray,
 } from 'apache-arrow';
 

@@ -67,7 +67,9 @@ export function fitBatch(
     // apache-arrow marks a column non-nullable when its first batch happens to have no nulls;
     // a target inferred from that batch would then refuse the nulls of the next one.
     const schema = new Schema(
-      batch.schema.fields.map((field) => (field.nullable ? field : field.clone({ nullable: true }))),
+      batch.schema.fields.map((field) =>
+        field.nullable ? field : field.clone({ nullable: true }),
+      ),
       batch.schema.metadata,
     );
     return { schema, batch: rewrap(schema, batch), added: [] };

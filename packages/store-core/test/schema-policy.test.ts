@@ -32,7 +32,9 @@ describe('fitBatch', () => {
   it('takes the first batch as the target', () => {
     const batch = batchOf({ id: Int32Array.from([1]) });
     const fitted = fitBatch(undefined, batch);
-    expect(fitted.schema.fields.map((field) => [field.name, field.nullable])).toEqual([['id', true]]);
+    expect(fitted.schema.fields.map((field) => [field.name, field.nullable])).toEqual([
+      ['id', true],
+    ]);
     expect(fitted.batch.schema.fields).toEqual(fitted.schema.fields);
   });
 
