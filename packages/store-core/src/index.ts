@@ -42,9 +42,11 @@ export {
   encodeSchema,
   type PartToStage,
   type PublishResult,
+  type StagedRunInfo,
   StagedWriter,
   type StagedWriterOptions,
   type StagingPrimitives,
+  type StagingSnapshot,
   validateRunId,
 } from './engine/staged-writer.js';
 export {
@@ -109,5 +111,6 @@ export {
   type RecoveryReport,
   type RunSettings,
   Store,
+  type StoreDescription,
   type TenantView,
 } from './store.js';

@@ -6,7 +6,7 @@
  * default here, so a caller never tests whether a method exists. A method that needs a
  * capability the store does not claim throws a `ValidationError` naming it.
  */
-import type { RecordBatch } from 'apache-arrow';
+import type { RecordBatch, Schema } from 'apache-arrow';
 import type { ArrowInput } from './arrow-input.js';
 import {
   type CapabilityName,
@@ -16,6 +16,7 @@ import {
   type StoreCapabilities,
 } from './capabilities.js';
 import type { FaultHook } from './engine/fault-hook.js';
+import type { StagingSnapshot } from './engine/staged-writer.js';
 import { ConnectionError } from './errors.js';
 import type { MetricsSnapshot } from './metrics.js';
 import type {
@@ -74,6 +75,22 @@ export interface RecoveryReport {
   readonly rolledForward: readonly string[];
   /** Runs that had not begun to commit and were discarded. */
   readonly discarded: readonly string[];
+}
+
+/** What `describe()` reports: a read-only look at a store, for tools such as `wharf inspect`. */
+export interface StoreDescription {
+  readonly name: string;
+  readonly capabilities: StoreCapabilities;
+  /** The Arrow schema of production, when known. */
+  readonly schema?: Schema;
+  /** Rows in production, when the store can count them cheaply. */
+  readonly rows?: number;
+  /** Recently committed run ids, oldest first, when the store records them. */
+  readonly committedRuns?: readonly string[];
+  /** Uncommitted runs and orphaned staging. */
+  readonly staging?: StagingSnapshot;
+  /** Backend-specific facts (files, versions, tables). Never secrets. */
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
 /** Options of `read()`. */
@@ -166,6 +183,12 @@ export abstract class Store implements RecordApi, AsyncDisposable {
   /** Finishes or undoes what a crashed process left behind. Runs on `connect()` too. */
   async recover(): Promise<RecoveryReport> {
     return { rolledForward: [], discarded: [] };
+  }
+
+  /** A read-only description of production and staging. Never changes anything. */
+  async describe(): Promise<StoreDescription> {
+    this.assertOpen('describe');
+    return { name: this.name, capabilities: this.capabilities };
   }
 
   /** A snapshot of this store's operation metrics. */

@@ -46,6 +46,24 @@ export interface PartToStage {
   readonly bytes: number;
 }
 
+/** A run found in the staging area by {@link StagedWriter.inspect}. */
+export interface StagedRunInfo {
+  readonly runId: string;
+  readonly runType: RunType;
+  readonly state: JournalEntry['state'];
+  readonly startedAt: string;
+  readonly parts: number;
+  /** Whether its writer may still be working on it (recovery leaves it alone then). */
+  readonly alive: boolean;
+}
+
+/** What the staging area holds. */
+export interface StagingSnapshot {
+  readonly runs: readonly StagedRunInfo[];
+  /** Run ids with staging artefacts but no journal entry (recovery discards them). */
+  readonly orphans: readonly string[];
+}
+
 /** What `publish` reports. */
 export interface PublishResult {
   /** `true` when production already held this run id and nothing changed. */
@@ -371,6 +389,28 @@ export class StagedWriter {
       }
       return { rolledForward, discarded };
     });
+  }
+
+  /**
+   * What the staging area holds now, read-only: journal entries (with whether their writer is
+   * alive) and run ids with staging but no journal entry.
+   */
+  async inspect(): Promise<StagingSnapshot> {
+    const leftovers = await this.#primitives.listLeftovers();
+    const entries = await this.#primitives.readJournal();
+    const staleAfter = this.#options.staleRunAfterMs ?? 3_600_000;
+    const journaled = new Set(entries.map((entry) => entry.runId));
+    return {
+      runs: entries.map((entry) => ({
+        runId: entry.runId,
+        runType: entry.runType,
+        state: entry.state,
+        startedAt: entry.startedAt,
+        parts: entry.parts.length,
+        alive: isOwnerAlive(entry, staleAfter),
+      })),
+      orphans: leftovers.filter((runId) => !journaled.has(runId)),
+    };
   }
 
   /**

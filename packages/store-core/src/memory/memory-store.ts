@@ -41,6 +41,7 @@ import {
   type RecoveryReport,
   type RunSettings,
   Store,
+  type StoreDescription,
   type TenantView,
 } from '../store.js';
 import {
@@ -187,6 +188,23 @@ export class MemoryStore extends Store {
   override async resetRetrySensitiveState(): Promise<void> {
     this.assertOpen('resetRetrySensitiveState');
     await this.#writer.resetRetrySensitiveState();
+  }
+
+  override async describe(): Promise<StoreDescription> {
+    this.assertOpen('describe');
+    const state = await this.#storage.read(this.#table);
+    return {
+      name: this.name,
+      capabilities: this.capabilities,
+      ...(state.schema ? { schema: state.schema } : {}),
+      rows: state.batches.reduce((sum, batch) => sum + batch.numRows, 0),
+      committedRuns: state.publishedRuns,
+      staging: await this.#writer.inspect(),
+      details: {
+        storage: this.#options.directory === undefined ? 'process' : 'directory',
+        softDeleted: Object.keys(state.deleted).length,
+      },
+    };
   }
 
   override async recover(): Promise<RecoveryReport> {
