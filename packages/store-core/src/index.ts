@@ -106,6 +106,7 @@ export {
 } from './schema-policy.js';
 export {
   type CommitReport,
+  type ConnectOptions,
   type HealthReport,
   type ReadOptions,
   type RecoveryReport,

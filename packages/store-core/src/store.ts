@@ -59,6 +59,12 @@ export interface HealthReport {
   readonly details: Readonly<Record<string, unknown>>;
 }
 
+/** Options of `connect()`. */
+export interface ConnectOptions {
+  /** Recover what crashed writers left. `false` for tools that only look. @default true */
+  recover?: boolean;
+}
+
 /** Per-run settings passed with `configureForRun`. */
 export interface RunSettings {
   /**
@@ -125,14 +131,25 @@ export abstract class Store implements RecordApi, AsyncDisposable {
     return this.#state === 'connected';
   }
 
-  /** Opens connections and recovers what a crashed process left; idempotent. */
-  async connect(): Promise<void> {
+  /**
+   * Opens connections, then runs `recover()` on what crashed writers left (unless
+   * `{ recover: false }`, for read-only tools). Idempotent.
+   */
+  async connect(options: ConnectOptions = {}): Promise<void> {
     if (this.#state === 'closed') {
       throw new ConnectionError(`${this.name} is closed; create a new store to reconnect`);
     }
     if (this.#state === 'connected') return;
     await this.onConnect();
     this.#state = 'connected';
+    if (options.recover === false) return;
+    try {
+      await this.recover();
+    } catch (error) {
+      this.#state = 'new';
+      await this.onClose().catch(() => {});
+      throw error;
+    }
   }
 
   /** Releases connections; idempotent. Every later operation raises `ConnectionError`. */
@@ -250,7 +267,7 @@ export abstract class Store implements RecordApi, AsyncDisposable {
     return this.unsupportedAsync('vectorSearch', 'search');
   }
 
-  /** Backend I/O of `connect()`. */
+  /** Backend I/O of `connect()` (recovery runs after it; do not call `recover()` here). */
   protected async onConnect(): Promise<void> {}
 
   /** Backend I/O of `close()`. */

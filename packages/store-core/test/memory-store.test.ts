@@ -201,6 +201,14 @@ describe('MemoryStore in a directory', () => {
     expect((await readMemoryProduction(directory, table)).numRows).toBe(10);
     expect(await countMemoryStaging(directory, table)).toBeGreaterThan(0);
 
+    const looker = new MemoryStore({ table, directory, key: 'id' });
+    await looker.connect({ recover: false });
+    const description = await looker.describe();
+    expect(description.rows).toBe(10);
+    expect(description.staging?.runs).toMatchObject([{ state: 'committing', alive: false, parts: 1 }]);
+    expect(await countMemoryStaging(directory, table)).toBeGreaterThan(0);
+    await looker.close();
+
     const recovered = await open({ table, directory });
     expect((await readMemoryProduction(directory, table)).numRows).toBe(15);
     expect(await countMemoryStaging(directory, table)).toBe(0);

@@ -468,10 +468,6 @@ export class MemoryStore extends Store {
     });
   }
 
-  protected override async onConnect(): Promise<void> {
-    await this.#writer.recover();
-  }
-
   protected override async onClose(): Promise<void> {
     await this.#writer.abort();
   }
