@@ -205,7 +205,9 @@ describe('MemoryStore in a directory', () => {
     await looker.connect({ recover: false });
     const description = await looker.describe();
     expect(description.rows).toBe(10);
-    expect(description.staging?.runs).toMatchObject([{ state: 'committing', alive: false, parts: 1 }]);
+    expect(description.staging?.runs).toMatchObject([
+      { state: 'committing', alive: false, parts: 1 },
+    ]);
     expect(await countMemoryStaging(directory, table)).toBeGreaterThan(0);
     await looker.close();
 

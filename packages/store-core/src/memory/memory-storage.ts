@@ -327,9 +327,5 @@ async function writeDurably(path: string, bytes: Uint8Array): Promise<void> {
 function wrapFsError(error: unknown, what: string): StoreError {
   if (StoreError.isInstance(error)) return error;
   const code = (error as NodeJS.ErrnoException).code;
-  const retryable = code === 'EMFILE' || code === 'ENFILE' || code === 'EAGAIN' || code === 'EBUSY';
-  return new ConnectionError(`memory store: ${what} failed (${code ?? 'error'})`, {
-    cause: error,
-    retryable,
-  });
+  return new ConnectionError(`memory store: ${what} failed (${code ?? 'error'})`, { cause: error });
 }

@@ -492,6 +492,10 @@ export class MemoryStore extends Store {
         schema: Schema | undefined,
         _checkpoint: Checkpoint,
       ): Promise<PublishResult> => {
+        // Idempotent without the parts: recovery may repeat a publish whose staging is gone.
+        if ((await storage.read(table)).publishedRuns.includes(run.runId)) {
+          return { alreadyPublished: true };
+        }
         const incoming = (
           await Promise.all(parts.map((part) => storage.readPart(table, part.ref)))
         ).flat();
