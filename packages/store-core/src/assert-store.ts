@@ -1,7 +1,8 @@
 /** A runtime check of the contract, for JavaScript authors who have no type checker. */
 import { ValidationError } from './errors.js';
 
-const REQUIRED_METHODS = [
+/** The methods every store has (the required ones and the base class's defaults). */
+export const STORE_METHODS = [
   'write',
   'finish',
   'connect',
@@ -11,6 +12,9 @@ const REQUIRED_METHODS = [
   'cleanupStaging',
   'resetRetrySensitiveState',
   'setPool',
+  'recover',
+  'metrics',
+  'describe',
 ] as const;
 
 /**
@@ -28,7 +32,7 @@ export function assertStore(value: unknown): void {
     );
   }
   const candidate = value as Record<string, unknown>;
-  for (const method of REQUIRED_METHODS) {
+  for (const method of STORE_METHODS) {
     if (typeof candidate[method] !== 'function') {
       throw new ValidationError(
         `store is missing ${method}(); extend Store from @wharf/store-core`,

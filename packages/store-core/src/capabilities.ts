@@ -12,41 +12,45 @@ export type RunType = 'full_drop' | 'incremental' | 'merge';
 export const RUN_TYPES: readonly RunType[] = ['full_drop', 'incremental', 'merge'];
 
 /**
- * The Arrow logical types a store may claim to round-trip. `timestamp` covers every unit with
- * and without a time zone; `date` covers day and millisecond dates; `dictionary` covers
+ * Every Arrow logical type name a store may claim to round-trip. `timestamp` covers every unit
+ * with and without a time zone; `date` covers day and millisecond dates; `dictionary` covers
  * dictionary-encoded strings.
  */
-export type ArrowTypeName =
-  | 'null'
-  | 'bool'
-  | 'int8'
-  | 'int16'
-  | 'int32'
-  | 'int64'
-  | 'uint8'
-  | 'uint16'
-  | 'uint32'
-  | 'uint64'
-  | 'float16'
-  | 'float32'
-  | 'float64'
-  | 'decimal'
-  | 'utf8'
-  | 'large_utf8'
-  | 'binary'
-  | 'large_binary'
-  | 'fixed_size_binary'
-  | 'date'
-  | 'time'
-  | 'timestamp'
-  | 'duration'
-  | 'interval'
-  | 'list'
-  | 'fixed_size_list'
-  | 'struct'
-  | 'map'
-  | 'union'
-  | 'dictionary';
+export const ARROW_TYPE_NAMES = [
+  'null',
+  'bool',
+  'int8',
+  'int16',
+  'int32',
+  'int64',
+  'uint8',
+  'uint16',
+  'uint32',
+  'uint64',
+  'float16',
+  'float32',
+  'float64',
+  'decimal',
+  'utf8',
+  'large_utf8',
+  'binary',
+  'large_binary',
+  'fixed_size_binary',
+  'date',
+  'time',
+  'timestamp',
+  'duration',
+  'interval',
+  'list',
+  'fixed_size_list',
+  'struct',
+  'map',
+  'union',
+  'dictionary',
+] as const;
+
+/** One of {@link ARROW_TYPE_NAMES}. */
+export type ArrowTypeName = (typeof ARROW_TYPE_NAMES)[number];
 
 /** The types of the conformance kit's round-trip section, the common ground of most stores. */
 export const COMMON_ARROW_TYPES: readonly ArrowTypeName[] = [
@@ -99,10 +103,19 @@ export interface StoreCapabilities {
   readonly arrowTypes: readonly ArrowTypeName[];
 }
 
-/** The names of the boolean capabilities, for messages and matrices. */
-export type CapabilityName = {
-  [K in keyof StoreCapabilities]: StoreCapabilities[K] extends boolean ? K : never;
-}[keyof StoreCapabilities];
+/** The boolean capabilities, in the order messages and matrices list them. */
+export const BOOLEAN_CAPABILITIES = [
+  'readBack',
+  'records',
+  'tenants',
+  'softDelete',
+  'vectorSearch',
+  'faultInjection',
+  'multiProcess',
+] as const;
+
+/** The name of a boolean capability. */
+export type CapabilityName = (typeof BOOLEAN_CAPABILITIES)[number];
 
 /**
  * Throws a `ValidationError` naming `capability` when `capabilities` does not claim it.

@@ -14,10 +14,12 @@ export {
   toRecordBatches,
 } from './arrow-input.js';
 export { arrowTypeName, assertSupportedTypes, typeNamesOf } from './arrow-types.js';
-export { assertStore } from './assert-store.js';
+export { assertStore, STORE_METHODS } from './assert-store.js';
 export { type BackoffOptions, backoffDelay } from './backoff.js';
 export {
+  ARROW_TYPE_NAMES,
   type ArrowTypeName,
+  BOOLEAN_CAPABILITIES,
   type CapabilityName,
   COMMON_ARROW_TYPES,
   RUN_TYPES,

@@ -4,9 +4,12 @@
  * method of a capability it does not claim fails with a `ValidationError` naming it.
  */
 import {
+  ARROW_TYPE_NAMES,
   type ArrowTypeName,
   assertStore,
+  BOOLEAN_CAPABILITIES,
   RUN_TYPES,
+  STORE_METHODS,
   type Store,
   type StoreCapabilities,
 } from '@wharf/store-core';
@@ -14,64 +17,6 @@ import { attempt, describeError, ensure, expectStoreError, fail, safeJson } from
 import { defineChecks } from '../check.js';
 import type { CheckHarness } from '../harness.js';
 import { expectNoStaging, expectProduction } from '../run-scenarios.js';
-
-const METHODS = [
-  'write',
-  'finish',
-  'connect',
-  'close',
-  'health',
-  'configureForRun',
-  'cleanupStaging',
-  'resetRetrySensitiveState',
-  'setPool',
-  'recover',
-  'metrics',
-] as const;
-
-const BOOLEAN_CAPABILITIES = [
-  'readBack',
-  'records',
-  'tenants',
-  'softDelete',
-  'vectorSearch',
-  'faultInjection',
-  'multiProcess',
-] as const;
-
-/** Every Arrow type name of the capability model. */
-export const ARROW_TYPE_NAMES: readonly ArrowTypeName[] = [
-  'null',
-  'bool',
-  'int8',
-  'int16',
-  'int32',
-  'int64',
-  'uint8',
-  'uint16',
-  'uint32',
-  'uint64',
-  'float16',
-  'float32',
-  'float64',
-  'decimal',
-  'utf8',
-  'large_utf8',
-  'binary',
-  'large_binary',
-  'fixed_size_binary',
-  'date',
-  'time',
-  'timestamp',
-  'duration',
-  'interval',
-  'list',
-  'fixed_size_list',
-  'struct',
-  'map',
-  'union',
-  'dictionary',
-];
 
 /** The problems of a capabilities object, empty when it is well-formed. */
 export function capabilityProblems(capabilities: StoreCapabilities): string[] {
@@ -190,7 +135,7 @@ export const contractShapeChecks = defineChecks('contract-shape', [
     async run(harness) {
       const store = await harness.createStore();
       const candidate = store as unknown as Record<string | symbol, unknown>;
-      for (const method of METHODS) {
+      for (const method of STORE_METHODS) {
         ensure(
           typeof candidate[method] === 'function',
           `store.${method} is ${typeof candidate[method]}, not a function — extend Store from @wharf/store-core and implement write() and finish()`,
