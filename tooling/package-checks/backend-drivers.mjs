@@ -16,6 +16,8 @@ export const backendDrivers = {
   '@wharf/store-s3': ['@aws-sdk/*', '@smithy/*'],
   '@wharf/store-gcs': ['@google-cloud/*'],
   '@wharf/store-adls': ['@azure/*'],
+  // The CLI loads backends on demand: installing it must bring none of their drivers.
+  '@wharf/cli': [],
 };
 
 /** True when the installed package `name` matches `pattern` (an exact name or `@scope/*`). */

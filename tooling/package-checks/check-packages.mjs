@@ -31,7 +31,6 @@ import { findClosureProblems } from './closure-check.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const coreName = '@wharf/store-core';
-const cliName = '@wharf/cli';
 
 /** Runs a command to completion; never throws. */
 function run(command, args, cwd) {
@@ -201,7 +200,7 @@ function main() {
     ...(byName.has(coreName) ? [{ row: coreName, backend: undefined }] : []),
     ...packages
       .map((pkg) => pkg.manifest.name)
-      .filter((name) => name !== coreName && name !== cliName)
+      .filter((name) => name !== coreName)
       .map((name) => ({ row: name, backend: name })),
   ];
   const workDirectory = mkdtempSync(join(tmpdir(), 'wharf-package-checks-'));

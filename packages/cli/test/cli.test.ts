@@ -1,0 +1,71 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+// The built command, run as a user runs it (turbo builds before testing).
+const bin = fileURLToPath(new URL('../dist/cli.js', import.meta.url));
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
+const wharf = (...args: string[]) =>
+  spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 120_000 });
+
+let directory: string;
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'wharf-cli-bin-'));
+});
+afterAll(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+describe('the wharf command', () => {
+  it('prints usage and exits 2 without a command', () => {
+    const result = wharf();
+    expect(result.status).toBe(2);
+    expect(result.stdout).toContain('wharf copy <from> <to>');
+  });
+
+  it('copies a CSV file and inspects the result', async () => {
+    const csv = join(directory, 'trips.csv');
+    await writeFile(csv, 'id,city\n1,Oslo\n2,Lyon\n');
+    const target = `memory:trips?directory=${directory}`;
+    const copied = wharf('copy', csv, target, '--mode', 'full_drop');
+    expect(copied.status, copied.stderr).toBe(0);
+    expect(copied.stdout).toMatch(/rows\s+2/);
+    const inspected = wharf('inspect', target);
+    expect(inspected.status, inspected.stderr).toBe(0);
+    expect(inspected.stdout).toMatch(/rows\s+2/);
+  });
+
+  it('fails in one line naming the URL without its password, and shows causes with --verbose', () => {
+    const missing = wharf(
+      'copy',
+      join(directory, 'nope.csv'),
+      'postgres://loader:hunter2@127.0.0.1:1/db?table=t',
+    );
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).not.toContain('hunter2');
+    expect(missing.stderr.trim().split('\n')).toHaveLength(2); // the failure and the --verbose hint
+    const bad = wharf('copy', 'a.csv', 'ftp://x', '--verbose');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/unknown store scheme 'ftp:'/);
+  });
+
+  it('runs the conformance kit on a module, prints the matrix and writes the JSON report', async () => {
+    const json = join(directory, 'report.json');
+    const result = wharf('conformance', fixture('memory-kit.mjs'), '--json', json);
+    expect(result.status, result.stdout.slice(-2000)).toBe(0);
+    expect(result.stdout).toMatch(/pass\s+fault-sweep\/crash-incremental/);
+    expect(result.stdout).toMatch(/87 passed, 0 failed, 0 not claimed/);
+    const report = JSON.parse(await readFile(json, 'utf8'));
+    expect(report.summary).toEqual({ passed: 87, failed: 0, notClaimed: 0 });
+  });
+
+  it('exits non-zero on a store that breaks an invariant', () => {
+    const result = wharf('conformance', fixture('leaky-kit.mjs'));
+    expect(result.status).toBe(1);
+    expect(result.stdout).toMatch(/FAIL\s+fault-sweep\/fail-incremental/);
+    expect(result.stdout).toMatch(/staging/i);
+  });
+});
