@@ -5,7 +5,6 @@
  */
 import {
   ARROW_TYPE_NAMES,
-  type ArrowTypeName,
   assertStore,
   BOOLEAN_CAPABILITIES,
   RUN_TYPES,
