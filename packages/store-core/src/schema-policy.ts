@@ -8,13 +8,15 @@ import {
   type DataType,
   type Field,
   makeData,
-  makeVector,
   RecordBatch,
   Schema,
   Struct,
   type Vector,
+  vectorFromArray,
 } from 'apache-arrow';
 import { ValidationError } from './errors.js';
+
+const NULL_TYPE_ID = 1;
 
 /** How a store treats a batch whose columns differ from the target schema. */
 export type SchemaEvolution = 'strict' | 'add-columns';
@@ -50,7 +52,9 @@ function sameType(left: DataType, right: DataType): boolean {
 }
 
 function nullColumn(type: DataType, length: number): Vector {
-  return makeVector(makeData({ type, length, nullCount: length }));
+  // Built through a builder so that the column has real (zeroed) buffers: a buffer-less Data
+  // breaks IPC writers and some encoders.
+  return vectorFromArray(new Array<null>(length).fill(null), type);
 }
 
 /**
@@ -122,7 +126,7 @@ export function fitBatch(
       );
     }
     const column = batch.getChild(field.name)!;
-    if (!field.nullable && column.nullCount > 0) {
+    if (!field.nullable && column.nullCount > 0 && (field.type.typeId as number) !== NULL_TYPE_ID) {
       throw new ValidationError(
         `column '${field.name}' is not nullable but the batch has ${column.nullCount} null value(s)`,
         { details: { column: field.name } },
@@ -158,7 +162,8 @@ export function batchFromColumns(schema: Schema, columns: Vector[], length: numb
 /** Throws when a column declared non-nullable holds nulls. */
 function checkNonNullable(schema: Schema, batch: RecordBatch): void {
   for (const field of schema.fields) {
-    if (field.nullable) continue;
+    // A Null-typed column holds only nulls by definition; apache-arrow marks it non-nullable.
+    if (field.nullable || (field.type.typeId as number) === NULL_TYPE_ID) continue;
     const column = batch.getChild(field.name);
     if (column && column.nullCount > 0) {
       throw new ValidationError(

@@ -2,10 +2,13 @@ import {
   Field,
   Int32,
   makeData,
+  Null,
   RecordBatch,
   Schema,
   Struct,
   Table,
+  tableFromIPC,
+  tableToIPC,
   Utf8,
   vectorFromArray,
 } from 'apache-arrow';
@@ -60,6 +63,19 @@ describe('fitBatch', () => {
     const fitted = fitBatch(target, batch);
     expect(fitted.batch.schema.fields.map((field) => field.name)).toEqual(['id', 'name']);
     expect(fitted.batch.getChild('id')!.nullCount).toBe(2);
+  });
+
+  it('fills with a real column that survives an IPC round trip', () => {
+    const fitted = fitBatch(target, batchOf({ name: ['b', 'c'] }));
+    const back = tableFromIPC(tableToIPC(new Table([fitted.batch])));
+    expect(back.getChild('id')!.toArray()).toEqual(new Int32Array([0, 0]));
+    expect([...back.getChild('id')!]).toEqual([null, null]);
+  });
+
+  it('accepts a Null-typed column, which holds only nulls by definition', () => {
+    const batch = new Table({ nothing: vectorFromArray([null, null], new Null()) }).batches[0]!;
+    expect(batch.schema.fields[0]!.nullable).toBe(false);
+    expect(() => fitBatch(undefined, batch)).not.toThrow();
   });
 
   it('rejects nulls in a non-nullable column', () => {

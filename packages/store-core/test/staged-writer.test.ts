@@ -207,6 +207,30 @@ describe('StagedWriter', () => {
     }
   });
 
+  it('discards an abandoned commit whose publish can never succeed instead of blocking recovery', async () => {
+    const world = new World();
+    const writer = world.writer();
+    writer.faults.arm({ at: 6, mode: 'crash' }); // publish
+    await writer.write(trips(0, 15));
+    await expect(writer.finish()).rejects.toThrow(/simulated crash/);
+    const primitives = world.primitives();
+    const refusing = new StagedWriter({
+      name: 'test:world',
+      capabilities,
+      primitives: {
+        ...primitives,
+        publish: async () => {
+          throw new ValidationError("this run's schema no longer fits production");
+        },
+      },
+    });
+    const report = await refusing.recover();
+    expect(report).toEqual({ rolledForward: [], discarded: [expect.any(String)] });
+    expect(world.production).toEqual([]);
+    expect(world.staging.size).toBe(0);
+    expect(world.journal.size).toBe(0);
+  });
+
   it('leaves the runs of live writers alone and discards orphaned staging', async () => {
     const world = new World();
     const live = world.writer();

@@ -370,8 +370,8 @@ export class StagedWriter {
         known.add(entry.runId);
         if (isOwnerAlive(entry, staleAfter)) continue;
         if (entry.state === 'committing') {
-          await this.#rollForward(entry);
-          rolledForward.push(entry.runId);
+          if (await this.#rollForwardOrDiscard(entry)) rolledForward.push(entry.runId);
+          else discarded.push(entry.runId);
         } else {
           await this.#step('discard', () => this.#discard(entry.runId), StagingError);
           discarded.push(entry.runId);
@@ -424,6 +424,24 @@ export class StagedWriter {
       // Recovery on the next connect removes what could not be removed now.
     } finally {
       markDead(this.#instance);
+    }
+  }
+
+  /**
+   * Rolls an abandoned committing run forward; `false` when its publish can never succeed (a
+   * non-retryable error, e.g. its schema no longer fits production) and, the store being
+   * atomic, production is untouched: then the run is discarded instead of blocking every
+   * later recovery. A `recoverable` store rethrows: a partial publish cannot be undone.
+   */
+  async #rollForwardOrDiscard(entry: JournalEntry): Promise<boolean> {
+    try {
+      await this.#rollForward(entry);
+      return true;
+    } catch (error) {
+      const permanent = StoreError.isInstance(error) && !error.retryable;
+      if (!permanent || this.#options.capabilities.commit !== 'atomic') throw error;
+      await this.#step('discard', () => this.#discard(entry.runId), StagingError);
+      return false;
     }
   }
 
