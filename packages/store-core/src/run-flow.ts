@@ -110,7 +110,13 @@ export async function runFlow(
         isRetryable(error) && attempt <= retries && replayable && !options.signal?.aborted;
       await cleanupQuietly(store);
       if (!canRetry) throw error;
-      await store.resetRetrySensitiveState();
+      try {
+        await store.resetRetrySensitiveState();
+      } catch {
+        // Retrying without a reset could land a run twice or with gaps: give up, reporting the
+        // failure that started it rather than the reset's.
+        throw error;
+      }
       const delay = backoffDelay(attempt, options.backoff);
       options.onRetry?.(error as StoreError, attempt, delay);
       await sleep(delay, options.signal);

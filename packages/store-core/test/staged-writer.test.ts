@@ -231,6 +231,33 @@ describe('StagedWriter', () => {
     expect(world.journal.size).toBe(0);
   });
 
+  it('keeps a run whose cleanup failed as failed, and cleans it on the next configure()', async () => {
+    const world = new World();
+    const primitives = world.primitives();
+    let discardFailures = 1;
+    const writer = new StagedWriter({
+      name: 'test:world',
+      capabilities,
+      partRows: 10,
+      primitives: {
+        ...primitives,
+        discard: async (runId, checkpoint) => {
+          if (discardFailures-- > 0) throw new ConnectionError('lock still held');
+          return primitives.discard(runId, checkpoint);
+        },
+      },
+    });
+    writer.faults.arm({ at: 3, mode: 'fail' });
+    await expect(writer.write(trips(0, 15))).rejects.toThrow(/injected failure/);
+    await expect(writer.cleanup()).rejects.toThrow(/lock still held/);
+    await writer.resetRetrySensitiveState();
+    await writer.configure('incremental');
+    expect(world.staging.size).toBe(0);
+    await writer.write(trips(0, 15));
+    await writer.finish();
+    expect(world.production).toHaveLength(15);
+  });
+
   it('leaves the runs of live writers alone and discards orphaned staging', async () => {
     const world = new World();
     const live = world.writer();

@@ -176,7 +176,9 @@ export function stateAfter(
  * scratch table: the dry run that the fault sweeps number their steps by.
  */
 export async function dryRunTrace(harness: CheckHarness, runType: RunType): Promise<StepRecord[]> {
-  const table = harness.tableFor('dry');
+  // One scratch table per run type: a store that enforces its key on appending runs must not
+  // see the rows of another run type's dry run again.
+  const table = harness.tableFor(`dry_${runType}`);
   await seedBaseline(harness, { table });
   harness.activity = `counting the steps of a ${runType} run (dry run)`;
   const store = await harness.openStore({ table });

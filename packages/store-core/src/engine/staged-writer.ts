@@ -223,12 +223,15 @@ export class StagedWriter {
   async configure(runType: RunType, settings: RunSettings = {}): Promise<void> {
     this.#steps.assertAlive();
     const checked = requireRunType(this.#options.capabilities, runType);
+    if (settings.runId !== undefined) validateRunId(settings.runId);
     if (this.#run && this.#run.state !== 'failed') {
       throw new ValidationError(
         `${this.#options.name}: configureForRun() during a run; finish() it or call cleanupStaging() first`,
       );
     }
-    if (settings.runId !== undefined) validateRunId(settings.runId);
+    // A failed run whose cleanup did not complete is cleaned now (or this call fails with the
+    // cleanup's own, usually retryable, error).
+    if (this.#run) await this.cleanup();
     this.#runType = checked;
     this.#nextRunId = settings.runId;
   }
@@ -325,6 +328,9 @@ export class StagedWriter {
       const run = this.#run;
       this.#clearBuffer();
       if (!run) return;
+      // Failed from here on: if this cleanup fails too, the run stays failed, the retry's
+      // reset is allowed, and the next configure() tries the cleanup again.
+      if (run.state === 'staging') run.state = 'failed';
       if (this.#options.capabilities.commit === 'recoverable') {
         const entries = await this.#primitives.readJournal();
         const entry = entries.find((candidate) => candidate.runId === run.info.runId);
