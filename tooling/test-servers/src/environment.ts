@@ -10,6 +10,13 @@ export const redisUrlVariable = 'WHARF_TEST_REDIS_URL';
 /** A comma-separated list of `host:port` cluster nodes of an existing Redis cluster. */
 export const redisClusterNodesVariable = 'WHARF_TEST_REDIS_CLUSTER_NODES';
 
+/** The `http://host:port` base URL of an existing Google Cloud Storage JSON API endpoint. */
+export const gcsUrlVariable = 'WHARF_TEST_GCS_URL';
+/** The `http://host:port/<account>` URL of an existing ADLS Gen2 (DFS and Blob) endpoint. */
+export const adlsUrlVariable = 'WHARF_TEST_ADLS_URL';
+/** The account key for {@link adlsUrlVariable}; optional, the development key otherwise. */
+export const adlsAccountKeyVariable = 'WHARF_TEST_ADLS_ACCOUNT_KEY';
+
 /** The value of `name`, or undefined when it is unset or blank. */
 export function readVariable(name: string): string | undefined {
   const value = process.env[name]?.trim();

@@ -16,6 +16,8 @@
 // The augmentation below needs the 'vitest' module in the program, not only 'vitest/node'.
 import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
+import { type AdlsServerOptions, startAdlsServer } from './adls-server.js';
+import { type GcsServerOptions, startGcsServer } from './gcs-server.js';
 import { type PostgresOptions, startPostgres } from './postgres-server.js';
 import {
   type RedisClusterNode,
@@ -33,6 +35,14 @@ declare module 'vitest' {
     'wharf.redisUrl': string;
     /** Start-up nodes of the Redis cluster (`redisCluster: true`). */
     'wharf.redisClusterNodes': RedisClusterNode[];
+    /** `apiEndpoint` of the Cloud Storage protocol test server (`gcs: true`). */
+    'wharf.gcsUrl': string;
+    /** The project id to give the Cloud Storage client (`gcs: true`). */
+    'wharf.gcsProjectId': string;
+    /** `http://host:port/<account>` of the ADLS Gen2 protocol test server (`adls: true`). */
+    'wharf.adlsUrl': string;
+    /** The account key for `wharf.adlsUrl` (`adls: true`); the account is its last segment. */
+    'wharf.adlsAccountKey': string;
   }
 }
 
@@ -44,6 +54,16 @@ export interface GlobalSetupOptions {
   redis?: boolean | RedisOptions;
   /** Start a three-master Redis cluster and provide `wharf.redisClusterNodes`. @default false */
   redisCluster?: boolean | RedisClusterOptions;
+  /**
+   * Start the Cloud Storage protocol test server and provide `wharf.gcsUrl` and
+   * `wharf.gcsProjectId`. @default false
+   */
+  gcs?: boolean | GcsServerOptions;
+  /**
+   * Start the ADLS Gen2 protocol test server and provide `wharf.adlsUrl` and
+   * `wharf.adlsAccountKey`. @default false
+   */
+  adls?: boolean | AdlsServerOptions;
 }
 
 /** The function vitest calls for a global setup file's default export. */
@@ -57,8 +77,8 @@ function optionsOf<T extends object>(value: boolean | T | undefined): T | undefi
 /**
  * Builds a vitest global setup that starts the requested servers (in parallel), provides
  * their addresses to the tests, and returns the teardown that stops them. The environment
- * variables (`WHARF_TEST_POSTGRES_URL`, …) still apply: a server given there is provided
- * as is and left running.
+ * variables (`WHARF_TEST_POSTGRES_URL`, `WHARF_TEST_GCS_URL`, …) still apply: a server given
+ * there is provided as is and left running.
  *
  * @example
  * // test/global-setup.ts
@@ -80,6 +100,8 @@ export function createGlobalSetup(options: GlobalSetupOptions): GlobalSetup {
     const postgresOptions = optionsOf(options.postgres);
     const redisOptions = optionsOf(options.redis);
     const clusterOptions = optionsOf(options.redisCluster);
+    const gcsOptions = optionsOf(options.gcs);
+    const adlsOptions = optionsOf(options.adls);
 
     const starts: Array<Promise<void>> = [];
     if (postgresOptions !== undefined) {
@@ -103,6 +125,24 @@ export function createGlobalSetup(options: GlobalSetupOptions): GlobalSetup {
         startRedisCluster(clusterOptions).then((cluster) => {
           stops.push(() => cluster.stop());
           project.provide('wharf.redisClusterNodes', [...cluster.nodes]);
+        }),
+      );
+    }
+    if (gcsOptions !== undefined) {
+      starts.push(
+        startGcsServer(gcsOptions).then((server) => {
+          stops.push(() => server.stop());
+          project.provide('wharf.gcsUrl', server.url);
+          project.provide('wharf.gcsProjectId', server.projectId);
+        }),
+      );
+    }
+    if (adlsOptions !== undefined) {
+      starts.push(
+        startAdlsServer(adlsOptions).then((server) => {
+          stops.push(() => server.stop());
+          project.provide('wharf.adlsUrl', server.url);
+          project.provide('wharf.adlsAccountKey', server.accountKey);
         }),
       );
     }

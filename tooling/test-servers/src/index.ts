@@ -3,9 +3,22 @@
  * own temporary directories, ready only when they really answer, and stopped with every file
  * removed — also when a test fails or the run is interrupted. The vitest wiring lives on the
  * `@wharf/test-servers/vitest` entry.
+ *
+ * Also in-process protocol test servers for the cloud stores that have no offline emulator:
+ * Google Cloud Storage (JSON API) and ADLS Gen2 (DFS and Blob endpoints).
  */
+
+export {
+  type AdlsServer,
+  type AdlsServerOptions,
+  adlsDefaultAccount,
+  adlsDefaultAccountKey,
+  startAdlsServer,
+} from './adls-server.js';
 export { stopAll } from './cleanup-registry.js';
+export type { FaultOptions, InjectedFault } from './fault-injection.js';
 export { findFreePort } from './free-port.js';
+export { type GcsServer, type GcsServerOptions, startGcsServer } from './gcs-server.js';
 export { findPostgresBinDir } from './locate-binary.js';
 export {
   type PostgresOptions,
