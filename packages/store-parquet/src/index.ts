@@ -4,6 +4,7 @@
  * retries and crash recovery.
  */
 export type { ParquetCompression } from './parquet-codec.js';
+export { type ReadFileOptions, readParquetFile } from './parquet-file.js';
 export { MANIFEST_FILE } from './parquet-layout.js';
 export type { DatasetManifest, ManifestFile } from './parquet-manifest.js';
 export type { FileNaming } from './parquet-publish.js';
