@@ -37,6 +37,7 @@ import {
   type StagingPrimitives,
   Store,
   type StoreCapabilities,
+  type StoreDescription,
   ValidationError,
 } from '@wharf/store-core';
 import { type Field, type RecordBatch, Schema } from 'apache-arrow';
@@ -352,6 +353,30 @@ export class ParquetStore extends Store {
     await this.#writer.resetRetrySensitiveState();
   }
 
+  override async describe(): Promise<StoreDescription> {
+    this.assertOpen('describe');
+    const current = await guard(
+      () => currentVersion(this.#layout),
+      this.#context('read', `reading the manifest of ${this.#layout.folder}`),
+    );
+    const manifest = current?.manifest;
+    const schema = manifest ? manifestSchema(manifest) : undefined;
+    return {
+      name: this.name,
+      capabilities: this.capabilities,
+      ...(schema ? { schema } : {}),
+      rows: manifest?.rows ?? 0,
+      committedRuns: manifest?.publishedRuns ?? [],
+      staging: await this.#writer.inspect(),
+      details: {
+        folder: this.#layout.folder,
+        version: current?.name ?? 'none',
+        files: manifest?.files.length ?? 0,
+        bytes: manifest?.files.reduce((sum, file) => sum + file.bytes, 0) ?? 0,
+      },
+    };
+  }
+
   override async recover(): Promise<RecoveryReport> {
     this.assertOpen('recover');
     return this.#writer.recover();
@@ -419,7 +444,6 @@ export class ParquetStore extends Store {
       this.#sequence = current?.manifest.lastSequence ?? 0;
     }, context);
     this.#encoder.warm();
-    await this.#writer.recover();
   }
 
   protected override async onClose(): Promise<void> {

@@ -73,6 +73,15 @@ export function recordPublished(db: SqliteDatabase, table: string, runId: string
   ).run(table, table);
 }
 
+/** The run ids recorded as published into `table`, oldest first. */
+export function publishedRunIds(db: SqliteDatabase, table: string): string[] {
+  return (
+    db
+      .prepare(`SELECT run_id FROM ${quote(RUNS_TABLE)} WHERE table_name = ? ORDER BY seq`)
+      .all(table) as { run_id: string }[]
+  ).map((row) => row.run_id);
+}
+
 /** The journal entries of `table`. */
 export function readJournal(db: SqliteDatabase, table: string): JournalEntry[] {
   const rows = db

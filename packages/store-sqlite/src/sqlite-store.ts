@@ -23,6 +23,7 @@ import {
   StagedWriter,
   Store,
   type StoreCapabilities,
+  type StoreDescription,
   type TenantView,
   ValidationError,
   type VectorHit,
@@ -30,13 +31,18 @@ import {
   type Where,
 } from '@wharf/store-core';
 import type { RecordBatch } from 'apache-arrow';
-import { ensureCatalog, type SqliteDatabase } from './sqlite-catalog.js';
+import {
+  ensureCatalog,
+  publishedRunIds,
+  type SqliteDatabase,
+  tableExists,
+} from './sqlite-catalog.js';
 import { isPrivateDatabase, type JournalMode, openDatabase } from './sqlite-connection.js';
 import { type SqliteErrorContext, toStoreError, withStoreErrors } from './sqlite-errors.js';
 import { readProduction } from './sqlite-read.js';
 import { SqliteRecords, SqliteTenantView } from './sqlite-records.js';
 import { productionSchema } from './sqlite-schema.js';
-import { RESERVED_PREFIX } from './sqlite-sql.js';
+import { quote, RESERVED_PREFIX } from './sqlite-sql.js';
 import { sqliteStagingPrimitives } from './sqlite-staging.js';
 import { SQLITE_ARROW_TYPES } from './sqlite-types.js';
 
@@ -271,6 +277,30 @@ export class SqliteStore extends Store {
     await this.#writer.resetRetrySensitiveState();
   }
 
+  override async describe(): Promise<StoreDescription> {
+    this.assertOpen('describe');
+    const db = this.#db();
+    const facts = withStoreErrors(this.#context('describe'), () => {
+      const exists = tableExists(db, this.#table);
+      return {
+        schema: productionSchema(db, this.#table),
+        rows: exists
+          ? (db.prepare(`SELECT count(*) AS n FROM ${quote(this.#table)}`).get() as { n: number }).n
+          : 0,
+        committedRuns: publishedRunIds(db, this.#table),
+      };
+    });
+    return {
+      name: this.name,
+      capabilities: this.capabilities,
+      ...(facts.schema ? { schema: facts.schema } : {}),
+      rows: facts.rows,
+      committedRuns: facts.committedRuns,
+      staging: await this.#writer.inspect(),
+      details: { filename: this.#options.filename, table: this.#table },
+    };
+  }
+
   override async recover(): Promise<RecoveryReport> {
     this.assertOpen('recover');
     return this.#writer.recover();
@@ -392,7 +422,6 @@ export class SqliteStore extends Store {
     try {
       withStoreErrors(this.#context('connect'), () => ensureCatalog(database));
       this.#database = database;
-      await this.#writer.recover();
     } catch (error) {
       this.#database = undefined;
       if (database !== this.#pool) database.close();
