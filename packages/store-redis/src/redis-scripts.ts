@@ -1,0 +1,647 @@
+/**
+ * The Lua scripts. Each runs atomically on the server, so every change of production (a
+ * publish, a record write, a version switch) is one script, and every script is bounded: the
+ * loops run over at most one chunk of rows, except the small-run publish, which is bounded by
+ * `maxScriptRows`. `KEYS[1]` is always the store's `current` key, which routes the call on
+ * Redis Cluster; the other keys share its hash tag and are built from `ARGV[1]` (the tag).
+ */
+
+/** Helpers every script starts with. */
+const PRELUDE = `
+local base = ARGV[1]
+local function key(name) return base .. ':' .. name end
+local function vkey(version, name) return base .. ':v' .. version .. ':' .. name end
+local function rowkey(version, member) return base .. ':v' .. version .. ':row:' .. member end
+local EMPTY_ROW_FIELD = '\\0'
+local function chunked(command, target, items, step)
+  local count = 0
+  local i = 1
+  while i <= #items do
+    local j = math.min(i + step - 1, #items)
+    count = count + redis.call(command, target, unpack(items, i, j))
+    i = j + 1
+  end
+  return count
+end
+local function add_members(index, members)
+  local args = {}
+  local count = 0
+  for i = 1, #members do
+    args[#args + 1] = 0
+    args[#args + 1] = members[i]
+    if #args >= 1000 then count = count + redis.call('ZADD', index, unpack(args)); args = {} end
+  end
+  if #args > 0 then count = count + redis.call('ZADD', index, unpack(args)) end
+  return count
+end
+local function allocate_version()
+  while true do
+    local version = tostring(redis.call('INCR', key('seq')))
+    if redis.call('EXISTS', vkey(version, 'meta'), vkey(version, 'index'), vkey(version, 'deleted')) == 0 then
+      redis.call('HSET', vkey(version, 'meta'), 'schema', '', 'schemaHash', '')
+      return version
+    end
+  end
+end
+local function set_schema(version, schema, hash)
+  redis.call('HSET', vkey(version, 'meta'), 'schema', schema, 'schemaHash', hash)
+  if hash ~= '' then redis.call('HSET', key('schemas'), hash, schema) end
+end
+local function schema_hash(version)
+  if not version then return '' end
+  return redis.call('HGET', vkey(version, 'meta'), 'schemaHash') or ''
+end
+local function record_published(run_id, epoch)
+  redis.call('ZADD', key('runs'), epoch, run_id)
+  redis.call('ZREMRANGEBYRANK', key('runs'), 0, -1001)
+end
+local function touched(members, epoch)
+  if redis.call('SCARD', key('copying')) == 0 then return end
+  local args = {}
+  for i = 1, #members do
+    args[#args + 1] = epoch
+    args[#args + 1] = members[i]
+    if #args >= 1000 then redis.call('ZADD', key('changes'), unpack(args)); args = {} end
+  end
+  if #args > 0 then redis.call('ZADD', key('changes'), unpack(args)) end
+end
+local function write_fields(row, pairs)
+  if #pairs > 0 then chunked('HSET', row, pairs, 1000) end
+end
+local function keep_row(row)
+  if redis.call('EXISTS', row) == 0 then redis.call('HSET', row, EMPTY_ROW_FIELD, '') end
+end
+`;
+
+/**
+ * Registers a run's staging area (idempotent). A \`full_drop\` run, and a run that finds
+ * production empty, stages its rows straight into a new version (published by switching
+ * \`current\` to it); any other run stages under \`stage:<runId>\`. ARGV: tag, run id, run type.
+ * Returns the entry: \`{"ordinal":…, "runType":…, "version":…}\` (\`version\`: the new version,
+ * or '').
+ */
+export const BEGIN_RUN = `${PRELUDE}
+local run_id = ARGV[2]
+local existing = redis.call('HGET', key('staging'), run_id)
+if existing then return existing end
+local ordinal = redis.call('INCR', key('seq'))
+local version = ''
+local current = redis.call('GET', key('current'))
+local empty = not current or (redis.call('ZCARD', vkey(current, 'index')) == 0 and redis.call('ZCARD', vkey(current, 'deleted')) == 0)
+if ARGV[3] == 'full_drop' or empty then version = allocate_version() end
+local entry = cjson.encode({ ordinal = ordinal, runType = ARGV[3], version = version })
+redis.call('HSET', key('staging'), run_id, entry)
+return entry
+`;
+
+/**
+ * Writes one chunk of staged rows. ARGV: tag, index key, row prefix, TTL in ms (0: none),
+ * replace (1: rows have a key, so a row staged again replaces the earlier one), run id, row
+ * count r, field count n, n field names, then the rows as one MessagePack array of r × (1 + n)
+ * strings or nils: per row its identifier and its n values (nil: null, no field). Returns how
+ * many identifiers were new to the index, or -1 when the run's staging entry is gone (the
+ * server lost it).
+ */
+export const STAGE_ROWS = `${PRELUDE}
+if redis.call('HEXISTS', key('staging'), ARGV[6]) == 0 then return -1 end
+local index = ARGV[2]
+local prefix = ARGV[3]
+local ttl = tonumber(ARGV[4])
+local replace = ARGV[5] == '1'
+local row_count = tonumber(ARGV[7])
+local field_count = tonumber(ARGV[8])
+local fields = {}
+for i = 1, field_count do fields[i] = ARGV[8 + i] end
+local data = cmsgpack.unpack(ARGV[9 + field_count])
+local stride = field_count + 1
+local members = {}
+for r = 0, row_count - 1 do members[r + 1] = data[r * stride + 1] end
+local staged = {}
+if replace then
+  local i = 1
+  while i <= row_count do
+    local j = math.min(i + 999, row_count)
+    local scores = redis.call('ZMSCORE', index, unpack(members, i, j))
+    for k = i, j do if scores[k - i + 1] then staged[members[k]] = true end end
+    i = j + 1
+  end
+end
+local field_pairs = {}
+for r = 0, row_count - 1 do
+  local member = members[r + 1]
+  local row = prefix .. member
+  local at = r * stride + 1
+  local count = 0
+  for i = 1, field_count do
+    local value = data[at + i]
+    if value ~= nil then
+      field_pairs[count + 1] = fields[i]
+      field_pairs[count + 2] = value
+      count = count + 2
+    end
+  end
+  for i = count + 1, #field_pairs do field_pairs[i] = nil end
+  if replace then
+    if staged[member] then redis.call('DEL', row) end
+    staged[member] = true
+  end
+  if count > 0 then write_fields(row, field_pairs) else redis.call('HSET', row, EMPTY_ROW_FIELD, '') end
+  if ttl > 0 then redis.call('PEXPIRE', row, ttl) end
+end
+return add_members(index, members)
+`;
+
+/**
+ * Publishes a small \`incremental\` or \`merge\` run in one step: renames every staged row into
+ * the current version (replacing a row with the same identifier), indexes it, and records the
+ * run id. ARGV: tag, run id, prefix of the staged rows, expected production schema hash, new
+ * schema, its hash, staged identifier count. Returns \`{'ok', version}\`, \`{'already'}\`,
+ * \`{'lost'}\` (no staging entry), \`{'stale'}\` (production's schema changed) or
+ * \`{'missing', found}\`.
+ */
+export const PUBLISH_SMALL = `${PRELUDE}
+local run_id = ARGV[2]
+if redis.call('ZSCORE', key('runs'), run_id) then return { 'already' } end
+if redis.call('HEXISTS', key('staging'), run_id) == 0 then return { 'lost' } end
+local current = redis.call('GET', key('current'))
+if schema_hash(current) ~= ARGV[4] then return { 'stale' } end
+local stage_index = key('stage:' .. run_id .. ':index')
+local stage_prefix = ARGV[3]
+local count = redis.call('ZCARD', stage_index)
+if count ~= tonumber(ARGV[7]) then return { 'missing', tostring(count) } end
+local members = redis.call('ZRANGE', stage_index, 0, -1)
+for i = 1, #members do
+  if redis.call('EXISTS', stage_prefix .. members[i]) == 0 then return { 'missing', tostring(i - 1) } end
+end
+if not current then
+  current = allocate_version()
+  redis.call('SET', key('current'), current)
+end
+local epoch = redis.call('INCR', key('epoch'))
+local has_deleted = redis.call('EXISTS', vkey(current, 'deleted')) == 1
+for i = 1, #members do
+  redis.call('RENAME', stage_prefix .. members[i], rowkey(current, members[i]))
+end
+add_members(vkey(current, 'index'), members)
+if has_deleted then chunked('ZREM', vkey(current, 'deleted'), members, 1000) end
+touched(members, epoch)
+set_schema(current, ARGV[5], ARGV[6])
+redis.call('UNLINK', stage_index)
+record_published(run_id, epoch)
+return { 'ok', current }
+`;
+
+/**
+ * Publishes a run that staged into its own version by pointing \`current\` at it and retiring the
+ * old version: a \`full_drop\` always, an \`incremental\` or \`merge\` run only while
+ * production is still empty. ARGV: tag, run id, version, schema, schema hash, staged identifier
+ * count, production must be empty (1/0), expected production schema hash. Returns
+ * \`{'ok', version}\`, \`{'already'}\`, \`{'lost'}\`, \`{'missing', found}\`, \`{'stale'}\` or
+ * \`{'occupied'}\` (production is no longer empty).
+ */
+export const PUBLISH_VERSION = `${PRELUDE}
+local run_id = ARGV[2]
+local version = ARGV[3]
+if redis.call('ZSCORE', key('runs'), run_id) then return { 'already' } end
+if redis.call('HEXISTS', key('staging'), run_id) == 0 then return { 'lost' } end
+if redis.call('EXISTS', vkey(version, 'meta')) == 0 then return { 'missing', '0' } end
+local stage_index = key('stage:' .. run_id .. ':index')
+local count = redis.call('ZCARD', stage_index)
+if count ~= tonumber(ARGV[6]) then return { 'missing', tostring(count) } end
+local previous = redis.call('GET', key('current'))
+if ARGV[7] == '1' then
+  if previous and (redis.call('ZCARD', vkey(previous, 'index')) > 0 or redis.call('ZCARD', vkey(previous, 'deleted')) > 0) then
+    return { 'occupied' }
+  end
+  if schema_hash(previous) ~= ARGV[8] then return { 'stale' } end
+end
+if count > 0 then redis.call('RENAME', stage_index, vkey(version, 'index')) end
+set_schema(version, ARGV[4], ARGV[5])
+redis.call('SET', key('current'), version)
+if previous and previous ~= version then redis.call('SADD', key('retired'), previous) end
+local epoch = redis.call('INCR', key('epoch'))
+record_published(run_id, epoch)
+return { 'ok', version }
+`;
+
+/**
+ * Starts a large publish: registers the run as copying (so that every change of production
+ * from now on is logged in \`changes\`), allocates the version it builds and adds it to the
+ * run's attempts. ARGV: tag, run id. Returns \`{'ok', current or '', epoch, schema, schema hash,
+ * new version, earlier attempts (space-separated)}\`, \`{'already'}\` or \`{'lost'}\`.
+ */
+export const COPY_START = `${PRELUDE}
+local run_id = ARGV[2]
+if redis.call('ZSCORE', key('runs'), run_id) then return { 'already' } end
+if redis.call('HEXISTS', key('staging'), run_id) == 0 then return { 'lost' } end
+local current = redis.call('GET', key('current'))
+local earlier = redis.call('HGET', key('publishing'), run_id) or ''
+redis.call('SADD', key('copying'), run_id)
+local version = allocate_version()
+local attempts = version
+if earlier ~= '' then attempts = earlier .. ' ' .. version end
+redis.call('HSET', key('publishing'), run_id, attempts)
+local epoch = redis.call('GET', key('epoch')) or '0'
+local schema = ''
+if current then schema = redis.call('HGET', vkey(current, 'meta'), 'schema') or '' end
+return { 'ok', current or '', epoch, schema, schema_hash(current), version, earlier }
+`;
+
+/**
+ * Moves up to \`limit\` staged rows, from just after \`cursor\` in the run's staging index, into
+ * the version a large publish builds: each row is renamed from wherever it is (its staging
+ * prefix, or an earlier attempt's version) and indexed there. ARGV: tag, run id, target
+ * version, cursor ('' from the start), limit, row prefixes to look in… Returns
+ * \`{last identifier, 'more' or 'done', rows moved or already there}\`.
+ */
+export const MOVE_STAGED = `${PRELUDE}
+local stage_index = key('stage:' .. ARGV[2] .. ':index')
+local target = ARGV[3]
+local limit = tonumber(ARGV[5])
+local members
+if ARGV[4] == '' then
+  members = redis.call('ZRANGE', stage_index, '-', '+', 'BYLEX', 'LIMIT', 0, limit)
+else
+  members = redis.call('ZRANGE', stage_index, '(' .. ARGV[4], '+', 'BYLEX', 'LIMIT', 0, limit)
+end
+local found = {}
+for i = 1, #members do
+  local row = rowkey(target, members[i])
+  local here = redis.call('EXISTS', row) == 1
+  if not here then
+    for p = 6, #ARGV do
+      if redis.call('EXISTS', ARGV[p] .. members[i]) == 1 then
+        redis.call('RENAME', ARGV[p] .. members[i], row)
+        here = true
+        break
+      end
+    end
+  end
+  if here then found[#found + 1] = members[i] end
+end
+add_members(vkey(target, 'index'), found)
+local last = members[#members] or ''
+if #members < limit then return { last, 'done', #found } end
+return { last, 'more', #found }
+`;
+
+/**
+ * Copies up to \`limit\` rows of a version's index (or deleted index), from just after
+ * \`cursor\`, into another version, never over a row already there (the run's own rows win).
+ * ARGV: tag, source version, target version, 'index' or 'deleted', cursor ('' from the start),
+ * limit. Returns \`{last identifier, 'more' or 'done'}\`.
+ */
+export const COPY_ROWS = `${PRELUDE}
+local source = ARGV[2]
+local target = ARGV[3]
+local limit = tonumber(ARGV[6])
+local index = vkey(source, ARGV[4])
+local members
+if ARGV[5] == '' then
+  members = redis.call('ZRANGE', index, '-', '+', 'BYLEX', 'LIMIT', 0, limit)
+else
+  members = redis.call('ZRANGE', index, '(' .. ARGV[5], '+', 'BYLEX', 'LIMIT', 0, limit)
+end
+local copied = {}
+for i = 1, #members do
+  if redis.call('COPY', rowkey(source, members[i]), rowkey(target, members[i])) == 1 then
+    copied[#copied + 1] = members[i]
+  end
+end
+add_members(vkey(target, ARGV[4]), copied)
+local last = members[#members] or ''
+if #members < limit then return { last, 'done' } end
+return { last, 'more' }
+`;
+
+/** Brings one changed row of the version being built up to date (see {@link COPY_SWITCH}). */
+const APPLY_CHANGE = `
+local function apply_change(source, target, stage_index, member)
+  if redis.call('ZSCORE', stage_index, member) then return end
+  local row = rowkey(target, member)
+  if redis.call('COPY', rowkey(source, member), row, 'REPLACE') == 0 then redis.call('DEL', row) end
+  if redis.call('ZSCORE', vkey(source, 'index'), member) then
+    redis.call('ZADD', vkey(target, 'index'), 0, member)
+  else
+    redis.call('ZREM', vkey(target, 'index'), member)
+  end
+  if redis.call('ZSCORE', vkey(source, 'deleted'), member) then
+    redis.call('ZADD', vkey(target, 'deleted'), 0, member)
+  else
+    redis.call('ZREM', vkey(target, 'deleted'), member)
+  end
+end
+`;
+
+/**
+ * Applies logged changes to the version a large publish builds: each changed row that the run
+ * does not replace is copied again from production. ARGV: tag, run id, production version,
+ * target version, identifiers…
+ */
+export const APPLY_CHANGES = `${PRELUDE}${APPLY_CHANGE}
+local stage_index = key('stage:' .. ARGV[2] .. ':index')
+for i = 5, #ARGV do apply_change(ARGV[3], ARGV[4], stage_index, ARGV[i]) end
+return #ARGV - 4
+`;
+
+/**
+ * Finishes a large publish in one step: applies the changes logged since \`since\`, then points
+ * \`current\` at the new version, retires production's old version and the run's earlier
+ * attempts, and records the run id. ARGV: tag, run id, production version the copy started
+ * from ('' none), its schema hash, new version, since (epoch), schema, schema hash, most
+ * changes to apply here. Returns \`{'ok', version}\`, \`{'already'}\`, \`{'moved'}\` (another
+ * commit replaced or reshaped production: copy again) or \`{'catchup', epoch}\` (too many
+ * changes for one step: apply them first).
+ */
+export const COPY_SWITCH = `${PRELUDE}${APPLY_CHANGE}
+local run_id = ARGV[2]
+local source = ARGV[3]
+local target = ARGV[5]
+if redis.call('ZSCORE', key('runs'), run_id) then return { 'already' } end
+local current = redis.call('GET', key('current')) or ''
+if current ~= source or schema_hash(current ~= '' and current or nil) ~= ARGV[4] then return { 'moved' } end
+local limit = tonumber(ARGV[9])
+local changed = redis.call('ZRANGEBYSCORE', key('changes'), '(' .. ARGV[6], '+inf', 'LIMIT', 0, limit + 1)
+if #changed > limit then return { 'catchup', redis.call('GET', key('epoch')) or '0' } end
+local stage_index = key('stage:' .. run_id .. ':index')
+if source ~= '' then
+  for i = 1, #changed do apply_change(source, target, stage_index, changed[i]) end
+end
+set_schema(target, ARGV[7], ARGV[8])
+redis.call('SET', key('current'), target)
+if source ~= '' then redis.call('SADD', key('retired'), source) end
+local attempts = redis.call('HGET', key('publishing'), run_id) or ''
+for version in string.gmatch(attempts, '%S+') do
+  if version ~= target then redis.call('SADD', key('retired'), version) end
+end
+redis.call('HDEL', key('publishing'), run_id)
+redis.call('UNLINK', stage_index)
+redis.call('SREM', key('copying'), run_id)
+if redis.call('SCARD', key('copying')) == 0 then redis.call('DEL', key('changes')) end
+local epoch = redis.call('INCR', key('epoch'))
+record_published(run_id, epoch)
+return { 'ok', target }
+`;
+
+/**
+ * Deletes up to \`limit\` rows of an index (the rows and their identifiers). ARGV: tag, index,
+ * row prefix, limit, a version that must not be current ('' none), keys to delete once the
+ * index is empty… Returns 'more', 'done' or 'current' (refused: the version is production).
+ */
+export const DROP_ROWS = `${PRELUDE}
+if ARGV[5] ~= '' and redis.call('GET', key('current')) == ARGV[5] then return 'current' end
+local limit = tonumber(ARGV[4])
+local members = redis.call('ZRANGE', ARGV[2], 0, limit - 1)
+if #members > 0 then
+  local rows = {}
+  for i = 1, #members do rows[i] = ARGV[3] .. members[i] end
+  local i = 1
+  while i <= #rows do
+    local j = math.min(i + 499, #rows)
+    redis.call('UNLINK', unpack(rows, i, j))
+    i = j + 1
+  end
+  redis.call('ZREMRANGEBYRANK', ARGV[2], 0, #members - 1)
+end
+if #members < limit then
+  for i = 6, #ARGV do redis.call('UNLINK', ARGV[i]) end
+  return 'done'
+end
+return 'more'
+`;
+
+/**
+ * Deletes up to \`limit\` of a run's staged rows, wherever they are: under its staging prefix
+ * or in any of \`versions\` that is not current. ARGV: tag, run id, limit, versions… Returns
+ * 'more' or 'done' (the staging index is gone).
+ */
+export const DROP_STAGED = `${PRELUDE}
+local stage_index = key('stage:' .. ARGV[2] .. ':index')
+local stage_prefix = key('stage:' .. ARGV[2] .. ':row:')
+local limit = tonumber(ARGV[3])
+local current = redis.call('GET', key('current'))
+local prefixes = { stage_prefix }
+for i = 4, #ARGV do
+  if ARGV[i] ~= current then prefixes[#prefixes + 1] = base .. ':v' .. ARGV[i] .. ':row:' end
+end
+local members = redis.call('ZRANGE', stage_index, 0, limit - 1)
+if #members > 0 then
+  local rows = {}
+  for i = 1, #members do
+    for p = 1, #prefixes do rows[#rows + 1] = prefixes[p] .. members[i] end
+  end
+  local i = 1
+  while i <= #rows do
+    local j = math.min(i + 499, #rows)
+    redis.call('UNLINK', unpack(rows, i, j))
+    i = j + 1
+  end
+  redis.call('ZREMRANGEBYRANK', stage_index, 0, #members - 1)
+end
+if #members < limit then return 'done' end
+return 'more'
+`;
+
+/** Forgets a run's staging entry once its keys are gone. ARGV: tag, run id. */
+export const FORGET_RUN = `${PRELUDE}
+local run_id = ARGV[2]
+redis.call('SREM', key('copying'), run_id)
+if redis.call('SCARD', key('copying')) == 0 then redis.call('DEL', key('changes')) end
+redis.call('HDEL', key('publishing'), run_id)
+redis.call('HDEL', key('staging'), run_id)
+return 1
+`;
+
+/**
+ * Reads up to \`limit\` rows of the current version from just after \`cursor\`. ARGV: tag,
+ * version to read ('' the current one), 'index' or 'deleted', cursor, limit, tenant column
+ * ('' none), tenant, prune (1: remove identifiers whose row expired), identifiers to skip first
+ * (with no cursor), field count, fields…
+ * Returns \`{'ok', version, schema hash, last identifier, 'more' or 'done', rows}\` where each
+ * row is \`{identifier, value…}\`, or \`{'none'}\` (no production) or \`{'moved'}\` (the version
+ * is no longer current).
+ */
+export const READ_ROWS = `${PRELUDE}
+local current = redis.call('GET', key('current'))
+if not current then return { 'none' } end
+if ARGV[2] ~= '' and ARGV[2] ~= current then return { 'moved' } end
+local index = vkey(current, ARGV[3])
+local limit = tonumber(ARGV[5])
+local members
+if ARGV[4] == '' then
+  members = redis.call('ZRANGE', index, '-', '+', 'BYLEX', 'LIMIT', tonumber(ARGV[9]), limit)
+else
+  members = redis.call('ZRANGE', index, '(' .. ARGV[4], '+', 'BYLEX', 'LIMIT', 0, limit)
+end
+local tenant_column = ARGV[6]
+local field_count = tonumber(ARGV[10])
+local fields = {}
+for i = 1, field_count do fields[i] = ARGV[10 + i] end
+local rows = {}
+local expired = {}
+for i = 1, #members do
+  local row = rowkey(current, members[i])
+  if redis.call('EXISTS', row) == 0 then
+    expired[#expired + 1] = members[i]
+  elseif tenant_column == '' or redis.call('HGET', row, tenant_column) == ARGV[7] then
+    local values = { members[i] }
+    local j = 1
+    while j <= field_count do
+      local last = math.min(j + 999, field_count)
+      local found = redis.call('HMGET', row, unpack(fields, j, last))
+      for k = j, last do values[k + 1] = found[k - j + 1] end
+      j = last + 1
+    end
+    rows[#rows + 1] = values
+  end
+end
+if ARGV[8] == '1' and #expired > 0 then chunked('ZREM', index, expired, 1000) end
+local state = 'more'
+if #members < limit then state = 'done' end
+return { 'ok', current, schema_hash(current), members[#members] or '', state, rows }
+`;
+
+/**
+ * Reads one row. ARGV: tag, identifier, tenant column ('' none), tenant, 'index' or 'deleted'.
+ * Returns \`{'ok', version, schema hash, field, value, …}\` or \`{'none'}\`.
+ */
+export const GET_ROW = `${PRELUDE}
+local current = redis.call('GET', key('current'))
+if not current then return { 'none' } end
+local member = ARGV[2]
+if not redis.call('ZSCORE', vkey(current, ARGV[5]), member) then return { 'none' } end
+local row = rowkey(current, member)
+if ARGV[3] ~= '' and redis.call('HGET', row, ARGV[3]) ~= ARGV[4] then return { 'none' } end
+local values = redis.call('HGETALL', row)
+if #values == 0 then return { 'none' } end
+local result = { 'ok', current, schema_hash(current) }
+for i = 1, #values do result[#result + 1] = values[i] end
+return result
+`;
+
+/** The part of the record scripts that finds production or creates it. */
+const ENSURE_PRODUCTION = `
+local function ensure_production(expected_hash, schema)
+  local current = redis.call('GET', key('current'))
+  if not current then
+    if schema == '' then return nil end
+    current = allocate_version()
+    redis.call('SET', key('current'), current)
+    set_schema(current, schema, expected_hash)
+    return current
+  end
+  if schema_hash(current) ~= expected_hash then return nil end
+  return current
+end
+`;
+
+/**
+ * Inserts a row. ARGV: tag, expected schema hash, schema (to create production when there is
+ * none; '' never), identifier, TTL in ms, field, value, … Returns 'ok', 'stale', 'exists' or
+ * 'deleted'.
+ */
+export const INSERT_ROW = `${PRELUDE}${ENSURE_PRODUCTION}
+local current = ensure_production(ARGV[2], ARGV[3])
+if not current then return 'stale' end
+local member = ARGV[4]
+local row = rowkey(current, member)
+if redis.call('EXISTS', row) == 1 then
+  if redis.call('ZSCORE', vkey(current, 'deleted'), member) then return 'deleted' end
+  if redis.call('ZSCORE', vkey(current, 'index'), member) then return 'exists' end
+  redis.call('DEL', row)
+end
+local pairs = {}
+for i = 6, #ARGV do pairs[#pairs + 1] = ARGV[i] end
+write_fields(row, pairs)
+keep_row(row)
+if tonumber(ARGV[5]) > 0 then redis.call('PEXPIRE', row, ARGV[5]) end
+redis.call('ZADD', vkey(current, 'index'), 0, member)
+redis.call('ZREM', vkey(current, 'deleted'), member)
+touched({ member }, redis.call('INCR', key('epoch')))
+return 'ok'
+`;
+
+/**
+ * Updates (patches) or upserts a row. ARGV: tag, expected schema hash, schema ('' never
+ * create production), identifier, TTL in ms, tenant column ('' none), tenant, mode ('update':
+ * the row must exist and be visible; 'upsert': insert when absent, restore when soft-deleted),
+ * columns a new row would lack although they are not nullable ('' none), count of pairs n,
+ * n field/value pairs, fields to remove… Returns \`{'ok', version, schema hash, field, value,
+ * …}\` (the row after the change), \`{'stale'}\`, \`{'none'}\`, \`{'tenant'}\` or \`{'required'}\`.
+ */
+export const PATCH_ROW = `${PRELUDE}${ENSURE_PRODUCTION}
+local current
+if ARGV[8] == 'update' then
+  current = redis.call('GET', key('current'))
+  if not current then return { 'none' } end
+  if schema_hash(current) ~= ARGV[2] then return { 'stale' } end
+else
+  current = ensure_production(ARGV[2], ARGV[3])
+  if not current then return { 'stale' } end
+end
+local member = ARGV[4]
+local row = rowkey(current, member)
+local exists = redis.call('EXISTS', row) == 1
+local visible = exists and redis.call('ZSCORE', vkey(current, 'index'), member)
+local deleted = exists and redis.call('ZSCORE', vkey(current, 'deleted'), member)
+if ARGV[8] == 'update' then
+  if not visible then return { 'none' } end
+  if ARGV[6] ~= '' and redis.call('HGET', row, ARGV[6]) ~= ARGV[7] then return { 'none' } end
+else
+  if exists and not visible and not deleted then redis.call('DEL', row); exists = false end
+  if exists and ARGV[6] ~= '' and redis.call('HGET', row, ARGV[6]) ~= ARGV[7] then return { 'tenant' } end
+  if not exists and ARGV[9] ~= '' then return { 'required', ARGV[9] } end
+end
+local pair_count = tonumber(ARGV[10])
+local pairs = {}
+for i = 1, pair_count do pairs[i] = ARGV[10 + i] end
+write_fields(row, pairs)
+local removed = {}
+for i = 11 + pair_count, #ARGV do removed[#removed + 1] = ARGV[i] end
+if #removed > 0 then chunked('HDEL', row, removed, 1000) end
+keep_row(row)
+if tonumber(ARGV[5]) > 0 then redis.call('PEXPIRE', row, ARGV[5]) end
+redis.call('ZADD', vkey(current, 'index'), 0, member)
+redis.call('ZREM', vkey(current, 'deleted'), member)
+touched({ member }, redis.call('INCR', key('epoch')))
+local result = { 'ok', current, schema_hash(current) }
+local values = redis.call('HGETALL', row)
+for i = 1, #values do result[#result + 1] = values[i] end
+return result
+`;
+
+/**
+ * Deletes a visible row, or restores a soft-deleted one. ARGV: tag, identifier, tenant column
+ * ('' none), tenant, mode ('hard', 'soft' or 'restore'). Returns 1 when a row changed, else 0.
+ */
+export const DELETE_ROW = `${PRELUDE}
+local current = redis.call('GET', key('current'))
+if not current then return 0 end
+local member = ARGV[2]
+local row = rowkey(current, member)
+local from = 'index'
+if ARGV[5] == 'restore' then from = 'deleted' end
+if not redis.call('ZSCORE', vkey(current, from), member) then return 0 end
+if redis.call('EXISTS', row) == 0 then return 0 end
+if ARGV[3] ~= '' and redis.call('HGET', row, ARGV[3]) ~= ARGV[4] then return 0 end
+if ARGV[5] == 'hard' then
+  redis.call('DEL', row)
+  redis.call('ZREM', vkey(current, 'index'), member)
+elseif ARGV[5] == 'soft' then
+  redis.call('ZREM', vkey(current, 'index'), member)
+  redis.call('ZADD', vkey(current, 'deleted'), 0, member)
+else
+  redis.call('ZREM', vkey(current, 'deleted'), member)
+  redis.call('ZADD', vkey(current, 'index'), 0, member)
+end
+touched({ member }, redis.call('INCR', key('epoch')))
+return 1
+`;
+
+/** The version production reads and its schema. ARGV: tag. Returns `{version, schema, hash}` or `{}`. */
+export const PRODUCTION_SCHEMA = `${PRELUDE}
+local current = redis.call('GET', key('current'))
+if not current then return {} end
+local meta = redis.call('HMGET', vkey(current, 'meta'), 'schema', 'schemaHash')
+return { current, meta[1] or '', meta[2] or '' }
+`;
