@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { RunType } from '@wharf/store-core';
+import { type RunType, redactUrl } from '@wharf/store-core';
 import { conformance } from './commands/conformance.js';
 import { copy } from './commands/copy.js';
 import { inspect } from './commands/inspect.js';
@@ -48,6 +48,16 @@ function positiveInteger(value: string | undefined, flag: string): number | unde
 }
 
 class UsageError extends Error {}
+
+/** A command's failure, with what the command was doing (URLs redacted) as its context. */
+class CommandFailure extends Error {
+  constructor(
+    readonly context: string,
+    readonly failure: unknown,
+  ) {
+    super(context);
+  }
+}
 
 /** Runs the command line `argv` (without `node` and the script); resolves with the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -102,7 +112,7 @@ export async function main(argv: readonly string[]): Promise<number> {
             process.stderr.write('wharf: copy aborted; production unchanged, staging cleaned\n');
             return 130;
           }
-          throw error;
+          throw new CommandFailure(`copy ${redactUrl(rest[0]!)} -> ${redactUrl(rest[1]!)}`, error);
         } finally {
           process.off('SIGINT', onInterrupt);
         }
@@ -110,7 +120,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       case 'inspect':
         if (rest.length !== 1) throw new UsageError('inspect takes one store URL');
-        await inspect(rest[0]!);
+        try {
+          await inspect(rest[0]!);
+        } catch (error) {
+          throw new CommandFailure(`inspect ${redactUrl(rest[0]!)}`, error);
+        }
         return 0;
       case 'conformance': {
         if (rest.length !== 1) throw new UsageError('conformance takes one module');
@@ -131,8 +145,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`wharf: ${(error as Error).message}\n\n${USAGE}`);
       return 2;
     }
-    const lines = verbose ? causeChain(error) : [describeFailure(error)];
-    process.stderr.write(`wharf: ${lines.join('\n  ')}\n`);
+    const context = error instanceof CommandFailure ? `${error.context}: ` : '';
+    const failure = error instanceof CommandFailure ? error.failure : error;
+    const lines = verbose ? causeChain(failure) : [describeFailure(failure)];
+    process.stderr.write(`wharf: ${context}${lines.join('\n  ')}\n`);
     if (!verbose) process.stderr.write('(run with --verbose for the cause)\n');
     return 1;
   }

@@ -1,8 +1,9 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { countMemoryStaging, readMemoryProduction } from '@wharf/store-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 // The built command, run as a user runs it (turbo builds before testing).
@@ -50,6 +51,53 @@ describe('the wharf command', () => {
     const bad = wharf('copy', 'a.csv', 'ftp://x', '--verbose');
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/unknown store scheme 'ftp:'/);
+  });
+
+  it('names the unreachable server in one line, without its password', async () => {
+    const csv = join(directory, 'one.csv');
+    await writeFile(csv, 'id\n1\n');
+    const result = wharf('copy', csv, 'postgres://loader:hunter2@127.0.0.1:1/db?table=t');
+    expect(result.status).toBe(1);
+    const [line, hint] = result.stderr.trim().split('\n');
+    expect(line).toContain(`copy ${csv} -> postgres://loader:***@127.0.0.1:1/db?table=t: `);
+    expect(line).toMatch(/WHARF_CONNECTION, retryable/);
+    expect(hint).toMatch(/--verbose/);
+    expect(result.stderr).not.toContain('hunter2');
+    const verbose = wharf(
+      'copy',
+      csv,
+      'postgres://loader:hunter2@127.0.0.1:1/db?table=t',
+      '--verbose',
+    );
+    expect(verbose.stderr).toMatch(/caused by/);
+    expect(verbose.stderr).not.toContain('hunter2');
+  });
+
+  it('aborts on Ctrl-C: exit 130, nothing committed, staging cleaned', async () => {
+    const csv = join(directory, 'big.csv');
+    const lines = ['id,name'];
+    for (let id = 0; id < 1_500_000; id += 1) lines.push(`${id},name ${id}`);
+    await writeFile(csv, `${lines.join('\n')}\n`);
+    const target = `memory:interrupted?directory=${directory}`;
+    const child = spawn(process.execPath, [bin, 'copy', csv, target, '--batch-rows', '20000'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    let interrupted = false;
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      // One Ctrl-C at the first progress line, while the copy is under way.
+      if (!interrupted && stderr.includes('rows/s')) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toContain('rows/s');
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/copy aborted; production unchanged, staging cleaned/);
+    expect((await readMemoryProduction(directory, 'interrupted')).numRows).toBe(0);
+    expect(await countMemoryStaging(directory, 'interrupted')).toBe(0);
   });
 
   it('runs the conformance kit on a module, prints the matrix and writes the JSON report', async () => {
