@@ -32,6 +32,7 @@ import {
   type StagingPrimitives,
   Store,
   type StoreCapabilities,
+  type StoreDescription,
   type TenantView,
   ValidationError,
   type VectorHit,
@@ -45,6 +46,7 @@ import {
   DELETED_AT,
   ensureCatalog,
   lockTable,
+  metaTable,
   type PostgresTarget,
   readJournal,
   readProduction,
@@ -270,6 +272,36 @@ export class PostgresStore extends Store {
   }
 
   /** Publishes or discards what dead writers left (also run by `connect()`). */
+  override async describe(): Promise<StoreDescription> {
+    this.assertOpen('describe');
+    const target = this.#target;
+    const facts = await this.#guard('describe', () =>
+      withLease(this.#requirePool(), async (leased) => {
+        const production = await readProduction(leased.client, target);
+        const rows = production.exists
+          ? Number(
+              (await leased.client.query(`SELECT count(*) AS n FROM ${target.qualified}`)).rows[0]
+                .n,
+            )
+          : 0;
+        const runs = await leased.client.query(
+          `SELECT run_id FROM ${metaTable(target, 'runs')} WHERE table_name = $1 ORDER BY sequence`,
+          [target.table],
+        );
+        return { production, rows, runs: runs.rows.map((row: { run_id: string }) => row.run_id) };
+      }),
+    );
+    return {
+      name: this.name,
+      capabilities: this.capabilities,
+      ...(facts.production.schema ? { schema: facts.production.schema } : {}),
+      rows: facts.rows,
+      committedRuns: facts.runs,
+      staging: await this.#writer.inspect(),
+      details: { table: target.qualified, managedByWharf: facts.production.stored },
+    };
+  }
+
   override async recover(): Promise<RecoveryReport> {
     this.assertOpen('recover');
     return this.#engine(() => this.#writer.recover());
@@ -398,7 +430,6 @@ export class PostgresStore extends Store {
       this.#pool.on('error', this.#onPoolError);
       await withLease(this.#pool, (leased) => ensureCatalog(leased, this.#target));
     });
-    await this.#writer.recover();
   }
 
   protected override async onClose(): Promise<void> {
