@@ -95,13 +95,12 @@ export class MetricsRecorder {
 
   constructor(store: string) {
     this.#store = store;
-    void loadInstruments().then((loaded) => {
-      this.#otel = loaded;
-    });
   }
 
   /** Runs `action`, recording its outcome and latency under `operation`. */
   async track<T>(operation: string, action: () => Promise<T>): Promise<T> {
+    // Resolved once per process (the optional peer is looked up on the first operation).
+    this.#otel ??= await loadInstruments();
     const started = performance.now();
     let succeeded = false;
     try {
