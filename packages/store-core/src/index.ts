@@ -1,6 +1,7 @@
 /**
  * `@wharf/store-core`: the store contract, typed errors, capabilities, the staged-write
- * engine, the retry runner and the in-memory reference store.
+ * engine, the retry runner, the in-memory reference store, and the schema, record-query and
+ * vector helpers that backends share with it.
  */
 
 /** The version of the store contract this package implements. */
@@ -77,6 +78,18 @@ export {
 } from './memory/memory-store.js';
 export type { LatencySummary, MetricsSnapshot, OperationMetrics } from './metrics.js';
 export {
+  checkWhere,
+  compareValues,
+  describeKey,
+  isColumnCondition,
+  keyRow,
+  matchesWhere,
+  orderTerms,
+  pageBounds,
+  rowComparator,
+  toPlain,
+} from './record-query.js';
+export {
   type ColumnCondition,
   type KeyValue,
   keyColumns,
@@ -105,6 +118,11 @@ export {
   fitBatch,
   type SchemaEvolution,
   type SchemaOptions,
+  schemaFromRow,
+  type WidenedSchema,
+  type WidenOptions,
+  widenOptionalSchema,
+  widenSchema,
 } from './schema-policy.js';
 export {
   type CommitReport,
@@ -117,3 +135,4 @@ export {
   type StoreDescription,
   type TenantView,
 } from './store.js';
+export { vectorScore } from './vector-score.js';

@@ -2,19 +2,27 @@
  * The schema policy. A store's target schema comes from the options or from the first batch;
  * every later batch must fit it. With `schemaEvolution: 'add-columns'`, a batch may bring new
  * nullable columns, which widen the target. Batches are conformed to the target (column order,
- * missing nullable columns filled with nulls) so that backends see one shape.
+ * missing nullable columns filled with nulls) so that backends see one shape. At publish, the
+ * same rules decide how production's schema widens by a run's (`widenSchema`), so every
+ * backend accepts and refuses the same runs with the same messages.
  */
 import {
+  Binary,
+  Bool,
   type DataType,
-  type Field,
+  Field,
+  Float64,
+  Int64,
   makeData,
   RecordBatch,
   Schema,
   Struct,
+  Utf8,
   type Vector,
   vectorFromArray,
 } from 'apache-arrow';
 import { ValidationError } from './errors.js';
+import type { Row } from './records.js';
 
 const NULL_TYPE_ID = 1;
 
@@ -172,4 +180,106 @@ function checkNonNullable(schema: Schema, batch: RecordBatch): void {
       );
     }
   }
+}
+
+/** How {@link widenSchema} treats a run's columns that production does not have. */
+export interface WidenOptions {
+  /** Whether a run may add nullable columns (`schemaEvolution: 'add-columns'`). */
+  addColumns: boolean;
+  /** The store's name, which starts every error message (e.g. `sqlite:trips`). */
+  store: string;
+}
+
+/** Production's schema after a run: {@link widenSchema}'s result. */
+export interface WidenedSchema {
+  /** Production's fields, then the fields the run adds (production itself when it adds none). */
+  schema: Schema;
+  /** The fields the run adds, in the run's order. */
+  added: Field[];
+}
+
+/**
+ * Production's schema widened by a run's, checked before a publish changes anything. A column
+ * of both must have the same type; a column only the run has is added when `addColumns` is set
+ * and it is nullable; a non-nullable production column must be in the run. Anything else is a
+ * `ValidationError` that names the column. Neither schema is altered.
+ *
+ * @example
+ * const { schema, added } = widenSchema(production, runSchema, { addColumns: true, store: name });
+ * for (const field of added) await addColumn(field);
+ */
+export function widenSchema(production: Schema, run: Schema, options: WidenOptions): WidenedSchema {
+  const { addColumns, store } = options;
+  const added: Field[] = [];
+  for (const field of run.fields) {
+    const existing = production.fields.find((candidate) => candidate.name === field.name);
+    if (existing) {
+      if (!sameType(existing.type, field.type)) {
+        throw new ValidationError(
+          `${store}: column '${field.name}' is ${String(existing.type)} in production but ${String(field.type)} in this run`,
+          { details: { column: field.name } },
+        );
+      }
+      continue;
+    }
+    if (!addColumns || !field.nullable) {
+      throw new ValidationError(
+        `${store}: column '${field.name}' is not in production's schema (use schemaEvolution 'add-columns' with a nullable column)`,
+        { details: { column: field.name } },
+      );
+    }
+    added.push(field);
+  }
+  for (const field of production.fields) {
+    if (!field.nullable && !run.fields.some((candidate) => candidate.name === field.name)) {
+      throw new ValidationError(
+        `${store}: this run lacks production's non-nullable column '${field.name}'`,
+        { details: { column: field.name } },
+      );
+    }
+  }
+  const schema =
+    added.length === 0
+      ? production
+      : new Schema([...production.fields, ...added], production.metadata);
+  return { schema, added };
+}
+
+/**
+ * {@link widenSchema} for schemas that may not exist yet: without production (nothing
+ * published) the run's schema is production's next, and without a run schema (a run that
+ * wrote nothing) production stays as it is.
+ */
+export function widenOptionalSchema(
+  production: Schema | undefined,
+  run: Schema | undefined,
+  options: WidenOptions,
+): Schema | undefined {
+  if (!production) return run;
+  if (!run) return production;
+  return widenSchema(production, run, options).schema;
+}
+
+/**
+ * The schema of a table first written through the record API (a record store given no
+ * `schema` option), from that first row: one nullable column per property, `Int64` for a
+ * bigint, `Float64` for a number, `Bool` for a boolean, `Binary` for a `Uint8Array` and `Utf8`
+ * for anything else.
+ */
+export function schemaFromRow(row: Row): Schema {
+  return new Schema(
+    Object.entries(row).map(([name, value]) => {
+      const type =
+        typeof value === 'bigint'
+          ? new Int64()
+          : typeof value === 'number'
+            ? new Float64()
+            : typeof value === 'boolean'
+              ? new Bool()
+              : value instanceof Uint8Array
+                ? new Binary()
+                : new Utf8();
+      return new Field(name, type, true);
+    }),
+  );
 }

@@ -13,7 +13,7 @@ import {
   vectorFromArray,
 } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { fitBatch, ValidationError } from '../src/index.js';
+import { fitBatch, ValidationError, widenOptionalSchema, widenSchema } from '../src/index.js';
 
 /** One batch; string arrays become plain Utf8 columns (tableFromArrays would dictionary-encode). */
 const batchOf = (columns: Record<string, Int32Array | string[]>) =>
@@ -106,5 +106,71 @@ describe('fitBatch', () => {
     expect(() => fitBatch(strictSchema, batchOf({ name: ['a'] }))).toThrow(
       /column 'id' is missing/,
     );
+  });
+});
+
+describe('widenSchema', () => {
+  const production = new Schema([
+    new Field('id', new Int32(), false),
+    new Field('name', new Utf8(), true),
+  ]);
+  const strict = { addColumns: false, store: 'memory:trips' };
+  const adding = { addColumns: true, store: 'memory:trips' };
+
+  it('keeps production as it is when the run brings no new column', () => {
+    const run = new Schema([new Field('id', new Int32(), false)]);
+    const widened = widenSchema(production, run, strict);
+    expect(widened.schema).toBe(production);
+    expect(widened.added).toEqual([]);
+  });
+
+  it("adds a new nullable column only with addColumns, after production's columns", () => {
+    const note = new Field('note', new Utf8(), true);
+    const run = new Schema([note, new Field('id', new Int32(), false)]);
+    expect(() => widenSchema(production, run, strict)).toThrow(
+      "memory:trips: column 'note' is not in production's schema (use schemaEvolution 'add-columns' with a nullable column)",
+    );
+    const widened = widenSchema(production, run, adding);
+    expect(widened.schema.fields.map((field) => field.name)).toEqual(['id', 'name', 'note']);
+    expect(widened.added).toEqual([note]);
+  });
+
+  it('refuses a new non-nullable column even with addColumns', () => {
+    const run = new Schema([
+      new Field('id', new Int32(), false),
+      new Field('code', new Int32(), false),
+    ]);
+    expect(() => widenSchema(production, run, adding)).toThrow(
+      /column 'code' is not in production/,
+    );
+  });
+
+  it('names the column whose type differs', () => {
+    const run = new Schema([new Field('id', new Utf8(), false)]);
+    expect(() => widenSchema(production, run, adding)).toThrow(
+      "memory:trips: column 'id' is Int32 in production but Utf8 in this run",
+    );
+  });
+
+  it("refuses a run that lacks one of production's non-nullable columns", () => {
+    const run = new Schema([new Field('name', new Utf8(), true)]);
+    let caught: unknown;
+    try {
+      widenSchema(production, run, adding);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ValidationError);
+    expect((caught as ValidationError).message).toBe(
+      "memory:trips: this run lacks production's non-nullable column 'id'",
+    );
+    expect((caught as ValidationError).details).toEqual({ column: 'id' });
+  });
+
+  it('takes the run schema before anything is published, and production after an empty run', () => {
+    const run = new Schema([new Field('id', new Int32(), true)]);
+    expect(widenOptionalSchema(undefined, run, strict)).toBe(run);
+    expect(widenOptionalSchema(production, undefined, strict)).toBe(production);
+    expect(widenOptionalSchema(undefined, undefined, strict)).toBeUndefined();
   });
 });

@@ -39,8 +39,9 @@ import {
   type StoreCapabilities,
   type StoreDescription,
   ValidationError,
+  widenOptionalSchema,
 } from '@wharf/store-core';
-import { type Field, type RecordBatch, Schema } from 'apache-arrow';
+import { type RecordBatch, Schema } from 'apache-arrow';
 import { adoptFolder, repairAdoption } from './parquet-adopt.js';
 import type { EncodeSettings, ParquetCompression } from './parquet-codec.js';
 import { type ParquetEncoder, parquetEncoder } from './parquet-encoder.js';
@@ -579,12 +580,11 @@ export class ParquetStore extends Store {
 
   async #stagePart(run: RunInfo, part: PartToStage): Promise<StagedPart> {
     if (run.runType !== 'full_drop') {
-      checkAppendable(
-        this.#productionSchema,
-        part.schema,
-        this.#options.schemaEvolution === 'add-columns',
-        this.name,
-      );
+      // Fails the part early when production could not take this run's schema at publish.
+      widenOptionalSchema(this.#productionSchema, part.schema, {
+        addColumns: this.#options.schemaEvolution === 'add-columns',
+        store: this.name,
+      });
     }
     if (run.runType === 'merge') checkKey(part.schema, this.#key, this.name);
     const directory = stagingPath(this.#layout, run.runId);
@@ -636,12 +636,10 @@ export class ParquetStore extends Store {
       const schema =
         run.runType === 'full_drop'
           ? (runSchema ?? productionSchema)
-          : mergeSchemas(
-              productionSchema,
-              runSchema,
-              this.#options.schemaEvolution === 'add-columns',
-              this.name,
-            );
+          : widenOptionalSchema(productionSchema, runSchema, {
+              addColumns: this.#options.schemaEvolution === 'add-columns',
+              store: this.name,
+            });
       if (run.runType === 'merge' && schema !== undefined) checkKey(schema, this.#key, this.name);
       const staged = parts.flatMap((part) => JSON.parse(part.ref) as PartRef);
       const version = versionName((await highestVersion(layout)) + 1);
@@ -775,60 +773,6 @@ function checkKey(schema: Schema, key: readonly string[], store: string): void {
       });
     }
   }
-}
-
-/** Throws when a run of `run`'s schema cannot be appended to production (see mergeSchemas). */
-function checkAppendable(
-  production: Schema | undefined,
-  run: Schema,
-  addColumns: boolean,
-  store: string,
-): void {
-  mergeSchemas(production, run, addColumns, store);
-}
-
-/** Production's schema widened by a run's, or a `ValidationError` when they do not fit. */
-function mergeSchemas(
-  production: Schema | undefined,
-  run: Schema | undefined,
-  addColumns: boolean,
-  store: string,
-): Schema | undefined {
-  if (!production) return run;
-  if (!run) return production;
-  const added: Field[] = [];
-  for (const field of run.fields) {
-    const existing = production.fields.find((candidate) => candidate.name === field.name);
-    if (existing) {
-      if (String(existing.type) !== String(field.type)) {
-        throw new ValidationError(
-          `${store}: column '${field.name}' is ${String(existing.type)} in production but ${String(field.type)} in this run`,
-          { details: { column: field.name } },
-        );
-      }
-      continue;
-    }
-    if (!addColumns || !field.nullable) {
-      throw new ValidationError(
-        `${store}: column '${field.name}' is not in production's schema (use schemaEvolution 'add-columns' with a nullable column)`,
-        { details: { column: field.name } },
-      );
-    }
-    added.push(field);
-  }
-  for (const field of production.fields) {
-    if (!field.nullable && !run.fields.some((candidate) => candidate.name === field.name)) {
-      throw new ValidationError(
-        `${store}: this run lacks production's non-nullable column '${field.name}'`,
-        {
-          details: { column: field.name },
-        },
-      );
-    }
-  }
-  return added.length === 0
-    ? production
-    : new Schema([...production.fields, ...added], production.metadata);
 }
 
 function oneOf<T extends string>(

@@ -4,11 +4,16 @@
  * through the same Arrow conversion the reference store uses, so both stores accept and return
  * the same JavaScript values.
  */
-import { batchFromColumns, IntegrityError, type Row, ValidationError } from '@wharf/store-core';
+import {
+  batchFromColumns,
+  IntegrityError,
+  type Row,
+  toPlain,
+  ValidationError,
+} from '@wharf/store-core';
 import { makeVector, type RecordBatch, type Schema, vectorFromArray } from 'apache-arrow';
 import { buildData, type Exact } from './redis-arrow-values.js';
 import { type FieldValue, fieldDecoder, fieldEncoder } from './redis-field-codec.js';
-import { toPlain } from './redis-query.js';
 
 /** One row's field values in the schema's column order (`null`: absent field). */
 export type RowCells = readonly (Buffer | null | undefined)[];

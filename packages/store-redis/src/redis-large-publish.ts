@@ -19,11 +19,12 @@ import {
   type PublishResult,
   type RunInfo,
   StagingError,
+  widenOptionalSchema,
 } from '@wharf/store-core';
 import type { Schema } from 'apache-arrow';
 import type { CommandArgument } from './redis-connection.js';
 import type { RedisContext } from './redis-context.js';
-import { mergeSchemas, storedSchema } from './redis-schemas.js';
+import { storedSchema } from './redis-schemas.js';
 import { APPLY_CHANGES, COPY_ROWS, COPY_START, COPY_SWITCH, MOVE_STAGED } from './redis-scripts.js';
 
 /** Rows moved or copied per script call. */
@@ -89,12 +90,10 @@ export async function publishLarge(
     const staged = await context.call('publish', () => client.zcard(keys.stageIndex(run.runId)));
     if (staged !== expected) throw missing(staged);
     const merged = storedSchema(
-      mergeSchemas(
-        context.schemas.decode(encoded, hash),
-        runSchema,
-        context.addColumns,
-        context.name,
-      ),
+      widenOptionalSchema(context.schemas.decode(encoded, hash), runSchema, {
+        addColumns: context.addColumns,
+        store: context.name,
+      }),
     );
     const locations = [
       keys.stageRowPrefix(run.runId),

@@ -7,37 +7,35 @@
  */
 import {
   ConflictError,
+  checkWhere,
+  compareValues,
+  describeKey,
+  keyRow,
   type ListQuery,
+  matchesWhere,
   NotFoundError,
+  orderTerms,
+  pageBounds,
   type RecordKey,
   type Row,
+  schemaFromRow,
   ValidationError,
   type VectorHit,
   type VectorQuery,
+  vectorScore,
   type Where,
 } from '@wharf/store-core';
-import { Binary, Bool, Field, Float64, Int64, Schema, Utf8 } from 'apache-arrow';
+import type { Schema } from 'apache-arrow';
 import { batchFromCells, cellsOf, fieldMap, plainRows, recordCell } from './redis-batch-codec.js';
 import type { CommandArgument } from './redis-connection.js';
 import type { RedisContext } from './redis-context.js';
 import type { FieldValue } from './redis-field-codec.js';
 import { keyMemberEncoder, keyValueToExact } from './redis-key-encoding.js';
-import {
-  checkWhere,
-  compareValues,
-  describeKey,
-  isKeyOrder,
-  keyRow,
-  matchesWhere,
-  orderTerms,
-  PageCollector,
-  pageBounds,
-} from './redis-query.js';
+import { isKeyOrder, PageCollector } from './redis-paging.js';
 import { type ProductionView, readProduction, scanRows } from './redis-scan.js';
 import { storedSchema } from './redis-schemas.js';
 import { DELETE_ROW, GET_ROW, INSERT_ROW, PATCH_ROW } from './redis-scripts.js';
 import { keyTypes } from './redis-staging.js';
-import { vectorScore } from './redis-vector.js';
 
 /** Whose rows an operation sees: the whole store, or one tenant's. */
 export interface Scope {
@@ -54,25 +52,6 @@ export interface RecordSettings {
 
 /** How often a write re-reads production's schema after a concurrent change. */
 const ATTEMPTS = 10;
-
-/** A schema for a table first written through the record API, from one row's values. */
-function inferSchema(row: Row): Schema {
-  return new Schema(
-    Object.entries(row).map(([name, value]) => {
-      const type =
-        typeof value === 'bigint'
-          ? new Int64()
-          : typeof value === 'number'
-            ? new Float64()
-            : typeof value === 'boolean'
-              ? new Bool()
-              : value instanceof Uint8Array
-                ? new Binary()
-                : new Utf8();
-      return new Field(name, type, true);
-    }),
-  );
-}
 
 function isEmptyWhere(where: Where | undefined): boolean {
   return where === undefined || Object.keys(where).length === 0;
@@ -314,7 +293,7 @@ export class RedisRecords {
         if (!matchesWhere(row, query.where)) continue;
         const vector = row[query.column];
         if (!Array.isArray(vector)) continue;
-        hits.push({ row, score: vectorScore(metric, query.vector, vector as number[]) });
+        hits.push({ row, score: vectorScore(metric, query.vector, vector) });
       }
       if (hits.length > 4 * query.k + 1024) hits = hits.sort(nearerFirst).slice(0, query.k);
     }
@@ -441,7 +420,7 @@ export class RedisRecords {
   #writeSchema(production: ProductionView, row: Row) {
     if (production.schema)
       return { schema: production.schema, create: { hash: production.hash, encoded: '' } };
-    const schema = this.#settings.schema ?? inferSchema(row);
+    const schema = this.#settings.schema ?? schemaFromRow(row);
     const stored = storedSchema(schema);
     this.#context.schemas.remember(stored);
     return { schema, create: { hash: stored.hash, encoded: stored.encoded } };

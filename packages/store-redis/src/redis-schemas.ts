@@ -5,8 +5,8 @@
  * decoded with the schema it was written with.
  */
 import { createHash } from 'node:crypto';
-import { decodeSchema, encodeSchema, IntegrityError, ValidationError } from '@wharf/store-core';
-import { type Field, Schema } from 'apache-arrow';
+import { decodeSchema, encodeSchema, IntegrityError } from '@wharf/store-core';
+import type { Schema } from 'apache-arrow';
 import type { KeySpace } from './redis-key-space.js';
 
 /** A schema with its encoded form and hash as stored in Redis. */
@@ -73,46 +73,4 @@ export class SchemaCache {
     this.#byHash.set(hash, schema);
     return schema;
   }
-}
-
-/** Production's schema widened by a run's, or a `ValidationError` when they do not fit. */
-export function mergeSchemas(
-  production: Schema | undefined,
-  run: Schema | undefined,
-  addColumns: boolean,
-  store: string,
-): Schema | undefined {
-  if (!production) return run;
-  if (!run) return production;
-  const added: Field[] = [];
-  for (const field of run.fields) {
-    const existing = production.fields.find((candidate) => candidate.name === field.name);
-    if (existing) {
-      if (String(existing.type) !== String(field.type)) {
-        throw new ValidationError(
-          `${store}: column '${field.name}' is ${String(existing.type)} in production but ${String(field.type)} in this run`,
-          { details: { column: field.name } },
-        );
-      }
-      continue;
-    }
-    if (!addColumns || !field.nullable) {
-      throw new ValidationError(
-        `${store}: column '${field.name}' is not in production's schema (use schemaEvolution 'add-columns' with a nullable column)`,
-        { details: { column: field.name } },
-      );
-    }
-    added.push(field);
-  }
-  for (const field of production.fields) {
-    if (!field.nullable && !run.fields.some((candidate) => candidate.name === field.name)) {
-      throw new ValidationError(
-        `${store}: this run lacks production's non-nullable column '${field.name}'`,
-        { details: { column: field.name } },
-      );
-    }
-  }
-  return added.length === 0
-    ? production
-    : new Schema([...production.fields, ...added], production.metadata);
 }

@@ -18,6 +18,7 @@ import {
   StagingError,
   type StagingPrimitives,
   ValidationError,
+  widenOptionalSchema,
 } from '@wharf/store-core';
 import type { DataType, Schema } from 'apache-arrow';
 import { exactReader } from './redis-arrow-values.js';
@@ -27,7 +28,7 @@ import type { RedisContext } from './redis-context.js';
 import { generatedMember, keyKind, keyMemberEncoder } from './redis-key-encoding.js';
 import { publishLarge } from './redis-large-publish.js';
 import { cellWriter, RowPacker } from './redis-row-packer.js';
-import { mergeSchemas, storedSchema } from './redis-schemas.js';
+import { storedSchema } from './redis-schemas.js';
 import {
   BEGIN_RUN,
   PRODUCTION_SCHEMA,
@@ -195,7 +196,10 @@ export class RedisStaging implements StagingPrimitives {
     for (let attempt = 0; attempt < PUBLISH_ATTEMPTS; attempt += 1) {
       const production = await this.#production();
       const merged = storedSchema(
-        mergeSchemas(production.schema, schema, context.addColumns, context.name),
+        widenOptionalSchema(production.schema, schema, {
+          addColumns: context.addColumns,
+          store: context.name,
+        }),
       );
       if (entry?.version) {
         const reply = await this.#publishVersion(

@@ -5,6 +5,7 @@
  */
 import {
   type ColumnCondition,
+  isColumnCondition,
   type ListQuery,
   type OrderBy,
   type Row,
@@ -26,21 +27,6 @@ export interface Conditions {
 export interface Scope {
   /** Only this tenant's rows (a tenant view). */
   readonly tenant?: string;
-}
-
-const CONDITION_KEYS = new Set(['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'isNull']);
-
-function isCondition(value: unknown): value is ColumnCondition {
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    Array.isArray(value) ||
-    value instanceof Uint8Array
-  ) {
-    return false;
-  }
-  const keys = Object.keys(value);
-  return keys.length > 0 && keys.every((key) => CONDITION_KEYS.has(key));
 }
 
 function fieldOf(fields: ReadonlyMap<string, Field>, column: string, clause: string): Field {
@@ -81,7 +67,7 @@ export function addWhere(
     const field = fieldOf(fields, column, 'where');
     const name = quote(column);
     const value = (input: unknown) => encodeRecordValue(field, input);
-    if (!isCondition(expected)) {
+    if (!isColumnCondition(expected)) {
       if (expected === null) {
         conditions.sql.push(`${name} IS NULL`);
       } else {

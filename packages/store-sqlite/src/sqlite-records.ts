@@ -6,27 +6,22 @@
  */
 import {
   ConflictError,
+  describeKey,
   keyColumns,
+  keyRow,
   type ListQuery,
   NotFoundError,
   type RecordKey,
   type Row,
+  schemaFromRow,
   type TenantView,
   ValidationError,
   type VectorHit,
   type VectorQuery,
+  vectorScore,
   type Where,
 } from '@wharf/store-core';
-import {
-  Field as ArrowField,
-  Binary,
-  Bool,
-  type Field,
-  Float64,
-  Int64,
-  Schema,
-  Utf8,
-} from 'apache-arrow';
+import type { Field, Schema } from 'apache-arrow';
 import type { Statement } from 'better-sqlite3';
 import { readSchemaText, type SqliteDatabase, tableExists } from './sqlite-catalog.js';
 import type { BindValue } from './sqlite-encode.js';
@@ -49,7 +44,7 @@ import {
 } from './sqlite-schema.js';
 import { createTableSql, DELETED_COLUMN, quote } from './sqlite-sql.js';
 import { decodeRows, encodeRecordValue } from './sqlite-values.js';
-import { checkMetric, TopK, vectorScore } from './sqlite-vector.js';
+import { checkMetric, TopK } from './sqlite-vector.js';
 
 /** What the record API needs from the store. */
 export interface RecordHost {
@@ -363,7 +358,7 @@ export class SqliteRecords {
   #productionForWrite(db: SqliteDatabase, row: Row): Production {
     const existing = this.#production(db);
     if (existing) return existing;
-    const schema = this.#host.schema ?? inferSchema(row);
+    const schema = this.#host.schema ?? schemaFromRow(row);
     assertUserColumns(schema, this.#host.name);
     assertKeyColumns(schema, this.#key, this.#host.name);
     db.exec(createTableSql(this.#host.table, schema.fields, { key: this.#key }));
@@ -426,25 +421,13 @@ export class SqliteRecords {
   }
 
   #keyRow(key: unknown): Row {
-    const columns = this.#key;
-    if (columns.length === 0) {
+    if (this.#key.length === 0) {
+      // store-core's message, with the store's name in front.
       throw new ValidationError(
         `${this.#host.name}: this store has no key columns; set the key option`,
       );
     }
-    if (typeof key === 'object' && key !== null && !(key instanceof Uint8Array)) {
-      const row = key as Row;
-      for (const column of columns) {
-        if (!(column in row)) throw new ValidationError(`key is missing column '${column}'`);
-      }
-      return Object.fromEntries(columns.map((column) => [column, row[column]]));
-    }
-    if (columns.length > 1) {
-      throw new ValidationError(
-        `this store has a composite key (${columns.join(', ')}); pass an object`,
-      );
-    }
-    return { [columns[0]!]: key };
+    return keyRow(this.#key, key);
   }
 
   #scopeRow(row: Row, scope: Scope): Row {
@@ -531,27 +514,4 @@ function sameKeyValue(left: unknown, right: unknown): boolean {
     return String(left) === String(right);
   }
   return left === right;
-}
-
-function describeKey(columns: readonly string[], row: Row): string {
-  return columns.map((column) => `${column}=${String(row[column])}`).join(', ');
-}
-
-/** A schema for a table first written through the record API, from one row's values. */
-function inferSchema(row: Row): Schema {
-  return new Schema(
-    Object.entries(row).map(([name, value]) => {
-      const type =
-        typeof value === 'bigint'
-          ? new Int64()
-          : typeof value === 'number'
-            ? new Float64()
-            : typeof value === 'boolean'
-              ? new Bool()
-              : value instanceof Uint8Array
-                ? new Binary()
-                : new Utf8();
-      return new ArrowField(name, type, true);
-    }),
-  );
 }

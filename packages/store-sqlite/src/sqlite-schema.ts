@@ -84,53 +84,6 @@ export function assertKeyColumns(schema: Schema, key: readonly string[], store: 
 }
 
 /**
- * Production's schema widened by a run's: the fields the run adds (with `add-columns`), or a
- * `ValidationError` naming the column when the two do not fit.
- */
-export function widenSchema(
-  production: Schema,
-  run: Schema,
-  addColumns: boolean,
-  store: string,
-): { schema: Schema; added: Field[] } {
-  const added: Field[] = [];
-  for (const field of run.fields) {
-    const existing = production.fields.find((candidate) => candidate.name === field.name);
-    if (existing) {
-      if (String(existing.type) !== String(field.type)) {
-        throw new ValidationError(
-          `${store}: column '${field.name}' is ${String(existing.type)} in production but ${String(field.type)} in this run`,
-          { details: { column: field.name } },
-        );
-      }
-      continue;
-    }
-    if (!addColumns || !field.nullable) {
-      throw new ValidationError(
-        `${store}: column '${field.name}' is not in production's schema (use schemaEvolution 'add-columns' with a nullable column)`,
-        { details: { column: field.name } },
-      );
-    }
-    added.push(field);
-  }
-  for (const field of production.fields) {
-    if (!field.nullable && !run.fields.some((candidate) => candidate.name === field.name)) {
-      throw new ValidationError(
-        `${store}: this run lacks production's non-nullable column '${field.name}'`,
-        { details: { column: field.name } },
-      );
-    }
-  }
-  return {
-    schema:
-      added.length === 0
-        ? production
-        : new Schema([...production.fields, ...added], production.metadata),
-    added,
-  };
-}
-
-/**
  * Makes sure production has a unique index over exactly the key columns (a table created
  * without a key gets one now; duplicates already there make this a `ConflictError`).
  */

@@ -24,7 +24,7 @@ import type {
   StagedPart,
   StagingPrimitives,
 } from '@wharf/store-core';
-import { IntegrityError } from '@wharf/store-core';
+import { IntegrityError, widenSchema } from '@wharf/store-core';
 import type { Field, RecordBatch, Schema } from 'apache-arrow';
 import {
   isPublished,
@@ -47,7 +47,6 @@ import {
   ensureKeyIndex,
   productionSchema,
   storeSchema,
-  widenSchema,
 } from './sqlite-schema.js';
 import { addColumnSql, createTableSql, insertSql, quote, stagingTableName } from './sqlite-sql.js';
 
@@ -283,7 +282,10 @@ function publishRun(
   if (!production) {
     db.exec(createTableSql(target.table, runSchema.fields, { key: target.key }));
   } else {
-    const widened = widenSchema(production, runSchema, target.addColumns, target.name);
+    const widened = widenSchema(production, runSchema, {
+      addColumns: target.addColumns,
+      store: target.name,
+    });
     for (const field of widened.added) db.exec(addColumnSql(target.table, field));
     schema = widened.schema;
   }

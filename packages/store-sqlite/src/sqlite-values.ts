@@ -6,8 +6,7 @@
  * so a row comes back with the values Arrow's getters give for the stored types.
  */
 
-import type { Row } from '@wharf/store-core';
-import { ValidationError } from '@wharf/store-core';
+import { type Row, toPlain, ValidationError } from '@wharf/store-core';
 import { type Field, makeVector, util, vectorFromArray } from 'apache-arrow';
 import { makeColumnBuilder } from './sqlite-decode.js';
 import { type BindValue, floatBits, jsonReader } from './sqlite-encode.js';
@@ -144,31 +143,6 @@ function nestedValue(field: Field, value: unknown): BindValue {
   }
   const data = vector.data[0]!;
   return JSON.stringify(jsonReader(data)(0));
-}
-
-/** Arrow values as plain JavaScript: vectors become arrays, struct rows objects. */
-function toPlain(value: unknown): unknown {
-  if (value === null || value === undefined) return null;
-  if (typeof value !== 'object' || value instanceof Uint8Array) return value;
-  if (Array.isArray(value)) return value.map(toPlain);
-  const candidate = value as {
-    toArray?: unknown;
-    toJSON?: () => unknown;
-    [Symbol.iterator]?: unknown;
-  };
-  if (typeof candidate.toArray === 'function' && typeof candidate[Symbol.iterator] === 'function') {
-    return Array.from(value as Iterable<unknown>, toPlain);
-  }
-  if (typeof candidate.toJSON === 'function') {
-    const json = candidate.toJSON();
-    if (json !== null && typeof json === 'object' && !Array.isArray(json)) {
-      return Object.fromEntries(
-        Object.entries(json).map(([name, inner]) => [name, toPlain(inner)]),
-      );
-    }
-    return json;
-  }
-  return value;
 }
 
 /**

@@ -1,37 +1,9 @@
 /**
- * Brute-force nearest-neighbour scoring for `search()`: the store scans the matching rows'
- * vectors once and keeps only the best `k`, so memory stays bounded by `k`, not by the table.
+ * Brute-force nearest-neighbour search for `search()`: the store scans the matching rows'
+ * vectors once, scores each with store-core's `vectorScore`, and keeps only the best `k`, so
+ * memory stays bounded by `k`, not by the table.
  */
 import { ValidationError, type VectorMetric } from '@wharf/store-core';
-
-/** The score of `candidate` against `query`: cosine similarity, dot product or euclidean distance. */
-export function vectorScore(
-  metric: VectorMetric,
-  query: readonly number[],
-  candidate: readonly unknown[],
-): number {
-  if (candidate.length !== query.length) {
-    throw new ValidationError(
-      `search: the query has ${query.length} dimensions but a stored vector has ${candidate.length}`,
-    );
-  }
-  let dot = 0;
-  let queryNorm = 0;
-  let candidateNorm = 0;
-  let distance = 0;
-  for (let index = 0; index < query.length; index += 1) {
-    const left = query[index]!;
-    const right = Number(candidate[index]);
-    dot += left * right;
-    queryNorm += left * left;
-    candidateNorm += right * right;
-    distance += (left - right) ** 2;
-  }
-  if (metric === 'dot') return dot;
-  if (metric === 'euclidean') return Math.sqrt(distance);
-  const norms = Math.sqrt(queryNorm) * Math.sqrt(candidateNorm);
-  return norms === 0 ? 0 : dot / norms;
-}
 
 /** Keeps the `k` best of the scores offered to it, best first. */
 export class TopK<T> {

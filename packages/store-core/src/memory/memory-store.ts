@@ -4,7 +4,7 @@
  * with. By default its tables live in this process (shared by stores naming the same
  * `database`); with `directory` they live in files, so several processes share them.
  */
-import { Binary, Bool, Field, Float64, Int64, type RecordBatch, Schema, Utf8 } from 'apache-arrow';
+import type { RecordBatch, Schema } from 'apache-arrow';
 import type { ArrowInput } from '../arrow-input.js';
 import {
   type ArrowTypeName,
@@ -24,6 +24,7 @@ import { StagedWriter } from '../engine/staged-writer.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { assertIdentifier } from '../identifiers.js';
 import type { MetricsSnapshot } from '../metrics.js';
+import { checkWhere, describeKey, keyRow, matchesWhere, orderTerms } from '../record-query.js';
 import {
   keyColumns,
   type ListQuery,
@@ -34,7 +35,12 @@ import {
   type VectorQuery,
   type Where,
 } from '../records.js';
-import { fitBatch, type SchemaOptions } from '../schema-policy.js';
+import {
+  fitBatch,
+  type SchemaOptions,
+  schemaFromRow,
+  widenOptionalSchema,
+} from '../schema-policy.js';
 import {
   type CommitReport,
   type ReadOptions,
@@ -44,20 +50,17 @@ import {
   type StoreDescription,
   type TenantView,
 } from '../store.js';
+import { vectorScore } from '../vector-score.js';
 import {
   batchFromRows,
-  keyRow,
   keyString,
   type LocatedRow,
   locateRows,
-  matchesWhere,
-  orderTerms,
   pageRows,
   removeRows,
 } from './memory-rows.js';
 import { PUBLISHED_RUNS_KEPT, type TableState } from './memory-state.js';
 import { DirectoryStorage, type MemoryStorage, ProcessStorage } from './memory-storage.js';
-import { vectorScore } from './memory-vector.js';
 
 /** Options of {@link MemoryStore}. */
 export interface MemoryStoreOptions extends SchemaOptions, RecordOptions {
@@ -459,7 +462,7 @@ export class MemoryStore extends Store {
       const hits = this.#visible(state, scope, query.where, false).flatMap(({ row }) => {
         const vector = row[query.column];
         if (!Array.isArray(vector)) return [];
-        return [{ row, score: vectorScore(metric, query.vector, vector as number[]) }];
+        return [{ row, score: vectorScore(metric, query.vector, vector) }];
       });
       hits.sort((left, right) =>
         metric === 'euclidean' ? left.score - right.score : right.score - left.score,
@@ -533,12 +536,10 @@ export class MemoryStore extends Store {
         deleted: {},
       };
     }
-    const schema = mergeSchemas(
-      state.schema,
-      runSchema,
-      this.#options.schemaEvolution === 'add-columns',
-      this.name,
-    );
+    const schema = widenOptionalSchema(state.schema, runSchema, {
+      addColumns: this.#options.schemaEvolution === 'add-columns',
+      store: this.name,
+    });
     if (!schema) return { ...state, publishedRuns };
     const existing = state.batches.map((batch) => fitBatch(schema, batch).batch);
     const added = incoming.map((batch) => fitBatch(schema, batch).batch);
@@ -566,7 +567,7 @@ export class MemoryStore extends Store {
   }
 
   #append(state: TableState, rows: Row[]): TableState {
-    const schema = state.schema ?? this.#options.schema ?? inferSchema(rows[0]!);
+    const schema = state.schema ?? this.#options.schema ?? schemaFromRow(rows[0]!);
     for (const row of rows) {
       for (const column of Object.keys(row)) {
         if (!schema.fields.some((field) => field.name === column))
@@ -596,7 +597,7 @@ export class MemoryStore extends Store {
     deletedOnly: boolean,
   ): LocatedRow[] {
     if (!state.schema) return [];
-    const columns = this.#columns(state);
+    checkWhere(where, this.#columns(state));
     const result: LocatedRow[] = [];
     for (const located of locateRows(state.batches)) {
       const isDeleted =
@@ -604,7 +605,7 @@ export class MemoryStore extends Store {
       if (isDeleted !== deletedOnly) continue;
       if (scope.tenant !== undefined && located.row[this.#options.tenantColumn!] !== scope.tenant)
         continue;
-      if (!matchesWhere(located.row, where, columns)) continue;
+      if (!matchesWhere(located.row, where)) continue;
       result.push(located);
     }
     return result;
@@ -692,71 +693,6 @@ class MemoryTenantView implements TenantView {
   search(query: VectorQuery) {
     return this.#store.scopedSearch(query, { tenant: this.tenantId });
   }
-}
-
-function describeKey(columns: readonly string[], row: Row): string {
-  return columns.map((column) => `${column}=${String(row[column])}`).join(', ');
-}
-
-/** Production's schema widened by a run's, or a `ValidationError` when they do not fit. */
-function mergeSchemas(
-  production: Schema | undefined,
-  run: Schema | undefined,
-  addColumns: boolean,
-  store: string,
-): Schema | undefined {
-  if (!production) return run;
-  if (!run) return production;
-  const added: Field[] = [];
-  for (const field of run.fields) {
-    const existing = production.fields.find((candidate) => candidate.name === field.name);
-    if (existing) {
-      if (String(existing.type) !== String(field.type)) {
-        throw new ValidationError(
-          `${store}: column '${field.name}' is ${String(existing.type)} in production but ${String(field.type)} in this run`,
-          { details: { column: field.name } },
-        );
-      }
-      continue;
-    }
-    if (!addColumns || !field.nullable) {
-      throw new ValidationError(
-        `${store}: column '${field.name}' is not in production's schema (use schemaEvolution 'add-columns' with a nullable column)`,
-        { details: { column: field.name } },
-      );
-    }
-    added.push(field);
-  }
-  for (const field of production.fields) {
-    if (!field.nullable && !run.fields.some((candidate) => candidate.name === field.name)) {
-      throw new ValidationError(
-        `${store}: this run lacks production's non-nullable column '${field.name}'`,
-        { details: { column: field.name } },
-      );
-    }
-  }
-  return added.length === 0
-    ? production
-    : new Schema([...production.fields, ...added], production.metadata);
-}
-
-/** A schema for a table first written through the record API, from one row's values. */
-function inferSchema(row: Row): Schema {
-  return new Schema(
-    Object.entries(row).map(([name, value]) => {
-      const type =
-        typeof value === 'bigint'
-          ? new Int64()
-          : typeof value === 'number'
-            ? new Float64()
-            : typeof value === 'boolean'
-              ? new Bool()
-              : value instanceof Uint8Array
-                ? new Binary()
-                : new Utf8();
-      return new Field(name, type, true);
-    }),
-  );
 }
 
 /** Reads a memory table's production straight from its snapshot file: a probe for tests. */

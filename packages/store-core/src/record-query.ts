@@ -1,18 +1,17 @@
 /**
- * The record API's row semantics, the same as the reference store's: plain values from Arrow
- * values, keys from scalars or objects, `where` clauses, ordering with the key as tie-breaker,
- * and paging that keeps only the rows a page needs.
+ * The record API's row semantics, for stores that evaluate queries in JavaScript rather than
+ * in their database: plain values from Arrow values, keys from scalars or objects, `where`
+ * clauses, ordering with the key as tie-breaker, and page bounds. The in-memory reference store
+ * is built on them, so a store that uses them answers exactly as the reference does.
  */
-import {
-  type ColumnCondition,
-  type ListQuery,
-  type OrderBy,
-  type Row,
-  ValidationError,
-  type Where,
-} from '@wharf/store-core';
+import { ValidationError } from './errors.js';
+import type { ColumnCondition, ListQuery, OrderBy, Row, Where } from './records.js';
 
-/** Arrow values as plain JavaScript: vectors become arrays, struct rows objects. */
+/**
+ * An Arrow value as plain JavaScript, as the record API returns it: vectors (lists) become
+ * arrays, struct rows become objects, `null` and `undefined` become `null`; everything else
+ * (numbers, bigints, strings, `Uint8Array`…) is returned as it is.
+ */
 export function toPlain(value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (typeof value !== 'object' || value instanceof Uint8Array) return value;
@@ -37,7 +36,11 @@ export function toPlain(value: unknown): unknown {
   return value;
 }
 
-/** The key columns of a key given as a scalar or an object. */
+/**
+ * The key columns of a key given as a scalar (single-column keys) or as an object (any key;
+ * other properties are dropped). Throws a `ValidationError` when the store has no key
+ * columns, when an object lacks a key column, or when a scalar is given for a composite key.
+ */
 export function keyRow(columns: readonly string[], key: unknown): Row {
   if (columns.length === 0) {
     throw new ValidationError('this store has no key columns; set the key option');
@@ -57,7 +60,7 @@ export function keyRow(columns: readonly string[], key: unknown): Row {
   return { [columns[0]!]: key };
 }
 
-/** `column=value, …` for messages. */
+/** A row's key as `column=value, …`, for error messages. */
 export function describeKey(columns: readonly string[], row: Row): string {
   return columns.map((column) => `${column}=${String(row[column])}`).join(', ');
 }
@@ -68,7 +71,11 @@ function toComparable(value: unknown): unknown {
   );
 }
 
-/** Orders two values as SQL would: numbers and bigints by value, strings by code unit, nulls last. */
+/**
+ * Orders two values as SQL would: numbers and bigints by value (`5` equals `5n`), booleans
+ * `false` first, strings by UTF-16 code unit, other values by their JSON text; nulls last.
+ * Returns a negative number, zero or a positive number, as `Array.prototype.sort` expects.
+ */
 export function compareValues(left: unknown, right: unknown): number {
   const leftNull = left === null || left === undefined;
   const rightNull = right === null || right === undefined;
@@ -85,6 +92,7 @@ export function compareValues(left: unknown, right: unknown): number {
   return leftText < rightText ? -1 : leftText > rightText ? 1 : 0;
 }
 
+/** Equality as SQL has it: a null on either side is never equal to anything. */
 function equalValues(left: unknown, right: unknown): boolean {
   if (left === null || left === undefined || right === null || right === undefined) return false;
   return compareValues(left, right) === 0;
@@ -92,7 +100,11 @@ function equalValues(left: unknown, right: unknown): boolean {
 
 const CONDITION_KEYS = new Set(['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'in', 'isNull']);
 
-function isCondition(value: unknown): value is ColumnCondition {
+/**
+ * Whether a `where` entry is a {@link ColumnCondition} (a non-empty object of only `eq`, `ne`,
+ * `gt`, `gte`, `lt`, `lte`, `in` and `isNull`) rather than a value to compare for equality.
+ */
+export function isColumnCondition(value: unknown): value is ColumnCondition {
   if (
     typeof value !== 'object' ||
     value === null ||
@@ -105,19 +117,26 @@ function isCondition(value: unknown): value is ColumnCondition {
   return keys.length > 0 && keys.every((key) => CONDITION_KEYS.has(key));
 }
 
-/** Throws a `ValidationError` when `where` names a column that does not exist. */
+/**
+ * Throws a `ValidationError` when `where` names a column that is not in `columns`. Call it
+ * once per query, before any row is matched with {@link matchesWhere}.
+ */
 export function checkWhere(where: Where | undefined, columns: ReadonlySet<string>): void {
   for (const column of Object.keys(where ?? {})) {
     if (!columns.has(column)) throw new ValidationError(`where: unknown column '${column}'`);
   }
 }
 
-/** Whether `row` satisfies every condition of `where` (columns checked by {@link checkWhere}). */
+/**
+ * Whether `row` satisfies every condition of `where` (no `where` matches every row). A plain
+ * value means equality and `null` means "is null"; comparisons with a null never hold, as in
+ * SQL. The columns are not checked here: see {@link checkWhere}.
+ */
 export function matchesWhere(row: Row, where: Where | undefined): boolean {
   if (!where) return true;
   for (const [column, expected] of Object.entries(where)) {
     const value = row[column];
-    if (!isCondition(expected)) {
+    if (!isColumnCondition(expected)) {
       if (expected === null ? value !== null : !equalValues(value, expected)) return false;
       continue;
     }
@@ -139,7 +158,11 @@ export function matchesWhere(row: Row, where: Where | undefined): boolean {
   return true;
 }
 
-/** The ordering terms of a query, with the key columns appended as a tie-breaker. */
+/**
+ * A query's ordering terms, each with its direction, and the key columns appended (ascending)
+ * as a tie-breaker, so that pages never overlap or skip a row. Throws a `ValidationError` for
+ * a column not in `columns` or a direction other than `'asc'` and `'desc'`.
+ */
 export function orderTerms(
   orderBy: ListQuery['orderBy'],
   key: readonly string[],
@@ -166,28 +189,10 @@ export function orderTerms(
   return terms;
 }
 
-/** Whether `terms` is exactly the key ascending: the order of the index. */
-export function isKeyOrder(terms: readonly Required<OrderBy>[], key: readonly string[]): boolean {
-  return (
-    terms.length === key.length &&
-    terms.every((term, position) => term.column === key[position] && term.direction === 'asc')
-  );
-}
-
-/** Validated `offset` and `limit` of a query. */
-export function pageBounds(query: ListQuery): { offset: number; limit: number } {
-  const offset = query.offset ?? 0;
-  const limit = query.limit ?? Number.POSITIVE_INFINITY;
-  if (!Number.isInteger(offset) || offset < 0) {
-    throw new ValidationError('offset must be a non-negative integer');
-  }
-  if (limit !== Number.POSITIVE_INFINITY && (!Number.isInteger(limit) || limit < 0)) {
-    throw new ValidationError('limit must be a non-negative integer');
-  }
-  return { offset, limit };
-}
-
-/** A comparator of rows by `terms`. */
+/**
+ * A row comparator for `Array.prototype.sort` from {@link orderTerms}' terms, comparing values
+ * with {@link compareValues}.
+ */
 export function rowComparator(
   terms: readonly Required<OrderBy>[],
 ): (left: Row, right: Row) => number {
@@ -201,34 +206,17 @@ export function rowComparator(
 }
 
 /**
- * Collects the rows of one page from rows arriving in any order, holding at most about twice
- * `offset + limit` rows (all of them when there is no limit).
+ * A query's `offset` (0 when absent) and `limit` (`Infinity` when absent), or a
+ * `ValidationError` when either is not a non-negative integer.
  */
-export class PageCollector {
-  readonly #compare: (left: Row, right: Row) => number;
-  readonly #keep: number;
-  readonly #offset: number;
-  readonly #limit: number;
-  #rows: Row[] = [];
-
-  constructor(terms: readonly Required<OrderBy>[], bounds: { offset: number; limit: number }) {
-    this.#compare = rowComparator(terms);
-    this.#offset = bounds.offset;
-    this.#limit = bounds.limit;
-    this.#keep = bounds.offset + bounds.limit;
+export function pageBounds(query: ListQuery): { offset: number; limit: number } {
+  const offset = query.offset ?? 0;
+  const limit = query.limit ?? Number.POSITIVE_INFINITY;
+  if (!Number.isInteger(offset) || offset < 0) {
+    throw new ValidationError('offset must be a non-negative integer');
   }
-
-  add(row: Row): void {
-    this.#rows.push(row);
-    if (Number.isFinite(this.#keep) && this.#rows.length >= Math.max(2 * this.#keep, 1024)) {
-      this.#rows.sort(this.#compare);
-      this.#rows.length = this.#keep;
-    }
+  if (limit !== Number.POSITIVE_INFINITY && (!Number.isInteger(limit) || limit < 0)) {
+    throw new ValidationError('limit must be a non-negative integer');
   }
-
-  /** The page: sorted, then offset and limit applied. */
-  page(): Row[] {
-    this.#rows.sort(this.#compare);
-    return this.#rows.slice(this.#offset, this.#offset + this.#limit);
-  }
+  return { offset, limit };
 }

@@ -1,11 +1,24 @@
-/** Brute-force vector scores for `search()`. */
-import { ValidationError, type VectorMetric } from '@wharf/store-core';
+/** Brute-force vector scoring for `search()`, for stores that score vectors themselves. */
+import { ValidationError } from './errors.js';
+import type { VectorMetric } from './records.js';
 
-/** The score of `candidate` against `query`: cosine similarity, dot product, or euclidean distance. */
+/**
+ * The score of `candidate` against `query`: cosine similarity (0 when either vector is all
+ * zeros), dot product, or euclidean distance. Higher is nearer, except for `'euclidean'`,
+ * where lower is. A candidate's elements are read with `Number()`, so a vector decoded from
+ * JSON or a typed array scores the same as a plain array of numbers.
+ *
+ * Throws a `ValidationError` when the two differ in length or the metric is unknown.
+ *
+ * @example
+ * const hits = rows
+ *   .map((row) => ({ row, score: vectorScore('cosine', query, row.embedding as number[]) }))
+ *   .sort((left, right) => right.score - left.score);
+ */
 export function vectorScore(
   metric: VectorMetric,
   query: readonly number[],
-  candidate: readonly number[],
+  candidate: readonly unknown[],
 ): number {
   if (candidate.length !== query.length) {
     throw new ValidationError(
