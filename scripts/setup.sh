@@ -10,6 +10,8 @@ missing_debian_packages() {
   local wanted=()
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || wanted+=(postgresql)
   command -v redis-server >/dev/null 2>&1 || wanted+=(redis-server)
+  # The sqlite3 shell is a baseline of the benchmarks (pnpm bench), not needed by the tests.
+  command -v sqlite3 >/dev/null 2>&1 || wanted+=(sqlite3)
   echo "${wanted[@]:-}"
 }
 
