@@ -128,11 +128,18 @@ async function runSuite(suite, settings, datasets, work) {
         cwd: benchDirectory,
         timeoutMs: settings.timeoutMs,
       });
-      if (!outcome.ok) return { ok: false, rows, error: outcome.error };
+      // The 1-minute load average as the run ends: on a shared machine, what else was running.
+      const [loadAverage1m] = loadAverage();
+      if (!outcome.ok) return { ok: false, rows, loadAverage1m, error: outcome.error };
       if (outcome.result.rows !== rows) {
-        return { ok: false, rows, error: `loaded ${outcome.result.rows} rows, not ${rows}` };
+        return {
+          ok: false,
+          rows,
+          loadAverage1m,
+          error: `loaded ${outcome.result.rows} rows, not ${rows}`,
+        };
       }
-      return { ok: true, ...outcome.result };
+      return { ok: true, ...outcome.result, loadAverage1m };
     };
     const active = runners.filter((runner) => !runner.skipped);
     for (const runner of runners.filter((candidate) => candidate.skipped)) {
