@@ -23,7 +23,7 @@ export interface ReadFileOptions {
 }
 
 /** The slice of a blob that parquet-wasm reads: `size`, `slice()` and `arrayBuffer()`. */
-interface BlobLike {
+export interface BlobLike {
   readonly size: number;
   slice(start?: number, end?: number): BlobLike;
   arrayBuffer(): Promise<ArrayBuffer>;
@@ -86,33 +86,44 @@ export async function* readParquetFile(
   path: string,
   options: ReadFileOptions = {},
 ): AsyncGenerator<RecordBatch> {
-  const wasm = await loadParquetWasm();
   const handle = await open(path, 'r');
   try {
     const { size } = await handle.stat();
-    const file = await wasm.ParquetFile.fromFile(handleBlob(handle, 0, size) as unknown as Blob);
-    try {
-      let columns: string[] | undefined;
-      if (options.columns !== undefined) {
-        const present = tableFromIPC(file.schema().intoIPCStream()).schema.fields.map(
-          (field) => field.name,
-        );
-        columns = options.columns.filter((name) => present.includes(name));
-        // None of the wanted columns is in this file (they were added later): read the
-        // cheapest column anyway, for the row count; the caller fills the wanted ones with nulls.
-        if (columns.length === 0 && present[0] !== undefined) columns = [present[0]];
-      }
-      const stream = (await file.stream({
-        batchSize: options.batchRows ?? READ_BATCH_ROWS,
-        ...(columns ? { columns } : {}),
-      })) as ReadableStream<{ intoIPCStream(): Uint8Array }>;
-      for await (const batch of stream) {
-        yield* tableFromIPC(batch.intoIPCStream()).batches;
-      }
-    } finally {
-      file.free();
-    }
+    yield* readParquetBlob(handleBlob(handle, 0, size), options);
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * Streams the record batches of a Parquet file reached through `blob` (byte ranges read on
+ * demand: a local file handle, or ranged GETs of an object), row group by row group.
+ */
+export async function* readParquetBlob(
+  blob: BlobLike,
+  options: ReadFileOptions = {},
+): AsyncGenerator<RecordBatch> {
+  const wasm = await loadParquetWasm();
+  const file = await wasm.ParquetFile.fromFile(blob as unknown as Blob);
+  try {
+    let columns: string[] | undefined;
+    if (options.columns !== undefined) {
+      const present = tableFromIPC(file.schema().intoIPCStream()).schema.fields.map(
+        (field) => field.name,
+      );
+      columns = options.columns.filter((name) => present.includes(name));
+      // None of the wanted columns is in this file (they were added later): read the
+      // cheapest column anyway, for the row count; the caller fills the wanted ones with nulls.
+      if (columns.length === 0 && present[0] !== undefined) columns = [present[0]];
+    }
+    const stream = (await file.stream({
+      batchSize: options.batchRows ?? READ_BATCH_ROWS,
+      ...(columns ? { columns } : {}),
+    })) as ReadableStream<{ intoIPCStream(): Uint8Array }>;
+    for await (const batch of stream) {
+      yield* tableFromIPC(batch.intoIPCStream()).batches;
+    }
+  } finally {
+    file.free();
   }
 }

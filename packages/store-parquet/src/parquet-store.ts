@@ -41,7 +41,7 @@ import {
   ValidationError,
   widenOptionalSchema,
 } from '@wharf/store-core';
-import { type RecordBatch, Schema } from 'apache-arrow';
+import type { RecordBatch, Schema } from 'apache-arrow';
 import { adoptFolder, repairAdoption } from './parquet-adopt.js';
 import type { EncodeSettings, ParquetCompression } from './parquet-codec.js';
 import { type ParquetEncoder, parquetEncoder } from './parquet-encoder.js';
@@ -74,6 +74,15 @@ import {
 import { buildVersionFiles, type FileNaming, type StagedFile } from './parquet-publish.js';
 import { readParquetFile } from './parquet-reader.js';
 import { conformBatch, withCompleteNulls } from './parquet-rows.js';
+import {
+  checkKey,
+  countRows,
+  nonNegativeInteger,
+  oneOf,
+  positiveInteger,
+  projectSchema,
+  splitPart,
+} from './parquet-shared.js';
 import {
   collectVersions,
   currentVersion,
@@ -711,98 +720,4 @@ async function removeJournalTemporaries(layout: DatasetLayout, runId: string): P
       await rm(join(layout.journal, name), { force: true });
     }
   }
-}
-
-function countRows(batches: readonly RecordBatch[]): number {
-  return batches.reduce((sum, batch) => sum + batch.numRows, 0);
-}
-
-/** Splits consecutive batches into `count` groups of about equal rows (zero-copy slices). */
-function splitPart(batches: readonly RecordBatch[], count: number): RecordBatch[][] {
-  if (count <= 1) return [[...batches]];
-  const total = countRows(batches);
-  const groups: RecordBatch[][] = [];
-  let group: RecordBatch[] = [];
-  let groupRows = 0;
-  let target = Math.ceil(total / count);
-  for (const batch of batches) {
-    let offset = 0;
-    while (offset < batch.numRows) {
-      const take = Math.min(batch.numRows - offset, target - groupRows);
-      group.push(
-        offset === 0 && take === batch.numRows ? batch : batch.slice(offset, offset + take),
-      );
-      groupRows += take;
-      offset += take;
-      if (groupRows === target && groups.length < count - 1) {
-        groups.push(group);
-        group = [];
-        groupRows = 0;
-        target = Math.ceil((total - countRows(groups.flat())) / (count - groups.length));
-      }
-    }
-  }
-  if (group.length > 0) groups.push(group);
-  return groups;
-}
-
-/** `schema` limited to `columns` (in that order), or a `ValidationError` for an unknown one. */
-function projectSchema(
-  schema: Schema,
-  columns: readonly string[] | undefined,
-  store: string,
-): Schema {
-  if (columns === undefined) return schema;
-  const fields = columns.map((name) => {
-    const field = schema.fields.find((candidate) => candidate.name === name);
-    if (!field) {
-      throw new ValidationError(`${store}: read: unknown column '${name}'`, {
-        details: { column: name },
-      });
-    }
-    return field;
-  });
-  return new Schema(fields, schema.metadata);
-}
-
-function checkKey(schema: Schema, key: readonly string[], store: string): void {
-  for (const column of key) {
-    if (!schema.fields.some((field) => field.name === column)) {
-      throw new ValidationError(`${store}: key column '${column}' is not in the data`, {
-        details: { column },
-      });
-    }
-  }
-}
-
-function oneOf<T extends string>(
-  name: string,
-  value: T | undefined,
-  allowed: readonly T[],
-  fallback: T,
-): T {
-  if (value === undefined) return fallback;
-  if (!allowed.includes(value)) {
-    throw new ValidationError(
-      `option ${name} must be one of ${allowed.map((item) => `'${item}'`).join(', ')}, got ${JSON.stringify(value)}`,
-    );
-  }
-  return value;
-}
-
-function positiveInteger(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new ValidationError(`option ${name} must be a positive integer, got ${String(value)}`);
-  }
-  return value;
-}
-
-function nonNegativeInteger(name: string, value: number): number {
-  if (!Number.isSafeInteger(value) || value < 0) {
-    throw new ValidationError(
-      `option ${name} must be a non-negative integer, got ${String(value)}`,
-    );
-  }
-  return value;
 }

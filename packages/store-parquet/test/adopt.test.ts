@@ -1,10 +1,10 @@
 import { lstat, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { duckdb, inspectDataset, sqlString } from '@wharf/dataset-inspector';
 import { ParquetStore } from '@wharf/store-parquet';
 import { Int64, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { idsOf, range, readAll, temporaryDirectory } from './helpers/data.js';
-import { duckdb, inspectDataset, sqlString } from './helpers/inspect-dataset.js';
 
 /** A folder of Parquet files written by DuckDB, as another tool would leave it. */
 async function foreignFolder(path: string, names: string[]): Promise<void> {

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { inspectDataset } from '@wharf/dataset-inspector';
 import { typeNamesOf } from '@wharf/store-core';
 import { PARQUET_ARROW_TYPES, ParquetStore } from '@wharf/store-parquet';
 import {
@@ -47,7 +48,6 @@ import {
 } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { readAll, temporaryDirectory } from './helpers/data.js';
-import { inspectDataset } from './helpers/inspect-dataset.js';
 
 function raw64(type: DataType, values: (bigint | null)[]): Vector {
   const nullBitmap = new Uint8Array(Math.ceil(values.length / 8));

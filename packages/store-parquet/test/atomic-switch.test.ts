@@ -1,9 +1,9 @@
 import { readdir, readFile, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
+import { duckdb, sqlString } from '@wharf/dataset-inspector';
 import { ParquetStore } from '@wharf/store-parquet';
 import { describe, expect, it } from 'vitest';
 import { rows, temporaryDirectory } from './helpers/data.js';
-import { duckdb, sqlString } from './helpers/inspect-dataset.js';
 
 interface Manifest {
   files: { name: string }[];

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
+import { duckdb, sqlString } from '@wharf/dataset-inspector';
 import { ParquetStore } from '@wharf/store-parquet';
 import { Int64, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { rows, temporaryDirectory } from './helpers/data.js';
-import { duckdb, sqlString } from './helpers/inspect-dataset.js';
 
 describe('an outside reader', () => {
   it('DuckDB queries <folder>/*.parquet as it would any Parquet dataset', async () => {

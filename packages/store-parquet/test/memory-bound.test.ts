@@ -1,10 +1,10 @@
 import { join } from 'node:path';
+import { inspectDataset } from '@wharf/dataset-inspector';
 import { batchBytes, runFlow } from '@wharf/store-core';
 import { ParquetStore } from '@wharf/store-parquet';
 import type { RecordBatch } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { rows, temporaryDirectory } from './helpers/data.js';
-import { inspectDataset } from './helpers/inspect-dataset.js';
 
 describe('bounded memory', () => {
   it('a load ten times larger than a file never buffers more than one file plus one batch', async () => {

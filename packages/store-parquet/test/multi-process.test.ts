@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inspectDataset } from '@wharf/dataset-inspector';
 import { describe, expect, it } from 'vitest';
 import { idsOf, range, temporaryDirectory } from './helpers/data.js';
-import { inspectDataset } from './helpers/inspect-dataset.js';
 
 const writer = fileURLToPath(new URL('./fixtures/concurrent-writer.mjs', import.meta.url));
 

@@ -1,11 +1,11 @@
 import { lstat, mkdir, readdir, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { inspectDataset } from '@wharf/dataset-inspector';
 import { SimulatedCrash } from '@wharf/store-core';
 import { ParquetStore } from '@wharf/store-parquet';
 import { describe, expect, it } from 'vitest';
 import { countStaging } from './helpers/count-staging.js';
 import { idsOf, range, readAll, rows, temporaryDirectory } from './helpers/data.js';
-import { inspectDataset } from './helpers/inspect-dataset.js';
 
 /** The step index of `name` in a run of two parts, found by a dry run on another dataset. */
 async function stepOf(directory: string, name: string): Promise<number> {

@@ -1,10 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { inspectDataset } from '@wharf/dataset-inspector';
 import { ParquetStore } from '@wharf/store-parquet';
 import { Field, Int64, Schema, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { idsOf, range, readAll, rows, temporaryDirectory } from './helpers/data.js';
-import { inspectDataset } from './helpers/inspect-dataset.js';
 
 async function manifestOf(path: string) {
   return JSON.parse(await readFile(join(path, '_wharf_manifest.json'), 'utf8')) as {

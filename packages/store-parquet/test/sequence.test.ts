@@ -1,10 +1,10 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { inspectDataset } from '@wharf/dataset-inspector';
 import { runFlow } from '@wharf/store-core';
 import { ParquetStore } from '@wharf/store-parquet';
 import { describe, expect, it } from 'vitest';
 import { idsOf, range, rows, temporaryDirectory } from './helpers/data.js';
-import { inspectDataset } from './helpers/inspect-dataset.js';
 
 const sequence = (from: number, to: number) =>
   range(from, to - from + 1).map((number) => `${String(number).padStart(20, '0')}.parquet`);

@@ -1,0 +1,693 @@
+/**
+ * `ObjectParquetStore`: a Parquet dataset in object storage (S3, GCS, ADLS Gen2 or any
+ * {@link ObjectStorage}), written through the staged-write engine of `@wharf/store-core`.
+ *
+ * Layout `'commits'` (the default): each staged part is encoded (parquet-wasm, on worker
+ * threads) and uploaded once, as `data/<run id>/<uuid>.parquet`, where no reader looks until a
+ * commit record names it. A commit creates the next record `_wharf/commits/<version>.json`
+ * with a conditional create; of two writers racing for one version exactly one succeeds, the
+ * other rebuilds its record on the winner's and tries the next version. Nothing is copied or
+ * renamed, so a commit costs a few small requests whatever the data's size. Files no kept
+ * record references are removed afterwards.
+ *
+ * Layout `'folder'`: plain `<uuid>.parquet` files directly under the prefix, for tools that
+ * glob a folder. Staged files wait under `_wharf/staging/<run id>/`; the commit record lists
+ * the moves (and a `full_drop`'s removals), and is then applied: renamed where the service can
+ * (ADLS), copied and deleted elsewhere. A commit stopped half-way is finished by the next
+ * writer or by `recover()`: recoverable, not atomic, for readers of the folder.
+ */
+import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import {
+  type ArrowInput,
+  type Checkpoint,
+  type CommitReport,
+  ConflictError,
+  decodeSchema,
+  encodeSchema,
+  type FaultHook,
+  IntegrityError,
+  type JournalEntry,
+  keyColumns,
+  type MetricsSnapshot,
+  NotFoundError,
+  type PartToStage,
+  type PublishResult,
+  type ReadOptions,
+  type RecoveryReport,
+  type RunInfo,
+  type RunSettings,
+  type RunType,
+  SimulatedCrash,
+  type StagedPart,
+  StagedWriter,
+  type StagingPrimitives,
+  Store,
+  type StoreCapabilities,
+  type StoreDescription,
+  StoreError,
+  ValidationError,
+  widenOptionalSchema,
+} from '@wharf/store-core';
+import type { RecordBatch, Schema } from 'apache-arrow';
+import type { EncodeSettings, ParquetCompression } from '../parquet-codec.js';
+import { type ParquetEncoder, parquetEncoder } from '../parquet-encoder.js';
+import { guard } from '../parquet-errors.js';
+import { type BlobLike, readParquetBlob } from '../parquet-reader.js';
+import { conformBatch, withCompleteNulls } from '../parquet-rows.js';
+import {
+  checkKey,
+  countRows,
+  nonNegativeInteger,
+  oneOf,
+  positiveInteger,
+  projectSchema,
+  splitPart,
+} from '../parquet-shared.js';
+import { PARQUET_ARROW_TYPES } from '../parquet-store.js';
+import {
+  appliedKey,
+  type CommitFile,
+  CommitReader,
+  type CommitRecord,
+  DATA_PREFIX,
+  encodeRecord,
+  JOURNAL_PREFIX,
+  listCommits,
+  RUNS_PREFIX,
+  recordKey,
+  STAGING_PREFIX,
+  withPublishedRun,
+} from './object-commits.js';
+import type { ObjectLayout, ObjectParquetSettings } from './object-settings.js';
+import type { ObjectStorage } from './object-storage.js';
+
+/** What a cloud package hands to {@link ObjectParquetStore}. */
+export interface ObjectParquetInit {
+  /** The store's name in messages and metrics, e.g. `s3:bucket/prefix` (no secrets). */
+  readonly name: string;
+  /** The storage the dataset lives in; the store closes it on `close()`. */
+  readonly storage: ObjectStorage;
+  /** The dataset settings. */
+  readonly settings?: ObjectParquetSettings;
+}
+
+const DEFAULTS = {
+  layout: 'commits',
+  compression: 'zstd',
+  rowGroupRows: 122_880,
+  targetFileBytes: 32 * 1024 * 1024,
+  keepCommits: 5,
+} as const;
+
+const LAYOUTS: readonly ObjectLayout[] = ['commits', 'folder'];
+const COMPRESSIONS: readonly ParquetCompression[] = ['zstd', 'snappy', 'none'];
+
+/** Attempts at creating the next commit record before a lost race is a `ConflictError`. */
+const COMMIT_ATTEMPTS = 12;
+
+/** A staged part's `ref`: its files. */
+type PartRef = CommitFile[];
+
+/**
+ * A wharf store writing a Parquet dataset into object storage, with atomic commits (commit
+ * records created with a conditional create), exactly-once retries and crash recovery. The
+ * cloud packages (`@wharf/store-s3`, `@wharf/store-gcs`, `@wharf/store-adls`) extend it with
+ * their storage; a third party can do the same for another object store.
+ *
+ * @example
+ * import { ObjectParquetStore } from '@wharf/store-parquet/object';
+ *
+ * class MyStore extends ObjectParquetStore {
+ *   constructor(options: MyOptions) {
+ *     super({ name: `my:${options.bucket}`, storage: createMyStorage(options), settings: options });
+ *   }
+ * }
+ */
+export class ObjectParquetStore extends Store {
+  readonly capabilities: StoreCapabilities;
+  readonly name: string;
+  /** How the dataset lies in the bucket. */
+  readonly layout: ObjectLayout;
+  readonly #storage: ObjectStorage;
+  readonly #settings: ObjectParquetSettings;
+  readonly #key: string[];
+  readonly #compression: ParquetCompression;
+  readonly #rowGroupRows: number;
+  readonly #keepCommits: number;
+  readonly #encoder: ParquetEncoder;
+  readonly #writer: StagedWriter;
+  readonly #commits: CommitReader;
+  /** Folder-layout versions known to be applied. */
+  readonly #applied = new Set<number>();
+  /** Production's schema when the current run began (for early checks of appending runs). */
+  #productionSchema: Schema | undefined;
+
+  constructor(init: ObjectParquetInit) {
+    super();
+    if (typeof init !== 'object' || init === null || init.storage === undefined) {
+      throw new ValidationError('ObjectParquetStore needs { name, storage, settings }');
+    }
+    const settings = init.settings ?? {};
+    this.name = init.name;
+    this.#storage = init.storage;
+    this.#settings = settings;
+    this.#commits = new CommitReader(init.storage);
+    this.layout = oneOf('layout', settings.layout, LAYOUTS, DEFAULTS.layout);
+    this.#key = keyColumns(settings.key);
+    for (const column of this.#key) {
+      if (typeof column !== 'string' || column === '') {
+        throw new ValidationError(`${this.name}: key columns must be non-empty strings`);
+      }
+    }
+    this.#compression = oneOf(
+      'compression',
+      settings.compression,
+      COMPRESSIONS,
+      DEFAULTS.compression,
+    );
+    this.#rowGroupRows = positiveInteger(
+      'rowGroupRows',
+      settings.rowGroupRows,
+      DEFAULTS.rowGroupRows,
+    );
+    this.#keepCommits = nonNegativeInteger(
+      'keepCommits',
+      settings.keepCommits ?? DEFAULTS.keepCommits,
+    );
+    const targetFileBytes = positiveInteger(
+      'targetFileBytes',
+      settings.targetFileBytes,
+      DEFAULTS.targetFileBytes,
+    );
+    if (settings.runType === 'merge') {
+      throw new ValidationError(
+        `${this.name}: runType 'merge' is not supported by object-storage stores; use 'full_drop' or 'incremental'`,
+      );
+    }
+    const threads =
+      settings.encoderThreads === undefined
+        ? Math.min(4, availableParallelism())
+        : nonNegativeInteger('encoderThreads', settings.encoderThreads);
+    this.#encoder = parquetEncoder(threads);
+    this.capabilities = {
+      runTypes: ['full_drop', 'incremental'],
+      commit: this.layout === 'commits' ? 'atomic' : 'recoverable',
+      readBack: true,
+      records: false,
+      tenants: false,
+      softDelete: false,
+      vectorSearch: false,
+      faultInjection: true,
+      multiProcess: true,
+      arrowTypes: PARQUET_ARROW_TYPES,
+    };
+    this.#writer = new StagedWriter({
+      name: this.name,
+      capabilities: this.capabilities,
+      primitives: this.#primitives(),
+      partRows: Number.MAX_SAFE_INTEGER,
+      partBytes: targetFileBytes * Math.max(1, this.#encoder.parallelism),
+      ...(settings.schema ? { schema: settings.schema } : {}),
+      ...(settings.schemaEvolution ? { schemaEvolution: settings.schemaEvolution } : {}),
+      ...(settings.runType ? { runType: settings.runType } : {}),
+      ...(settings.staleRunAfterMs ? { staleRunAfterMs: settings.staleRunAfterMs } : {}),
+    });
+  }
+
+  /** The storage the dataset lives in. */
+  get storage(): ObjectStorage {
+    return this.#storage;
+  }
+
+  /** Bytes of Arrow data buffered in memory and not yet staged. */
+  get bufferedBytes(): number {
+    return this.#writer.bufferedBytes;
+  }
+
+  override get faults(): FaultHook {
+    return this.#writer.faults;
+  }
+
+  override metrics(): MetricsSnapshot {
+    return this.#writer.metrics.snapshot();
+  }
+
+  async write(data: ArrowInput): Promise<void> {
+    this.assertOpen('write');
+    await this.#writer.write(data);
+  }
+
+  async finish(): Promise<CommitReport> {
+    this.assertOpen('finish');
+    return this.#writer.finish();
+  }
+
+  override async configureForRun(runType: RunType, settings: RunSettings = {}): Promise<void> {
+    this.assertOpen('configureForRun');
+    await this.#writer.configure(runType, settings);
+  }
+
+  override async cleanupStaging(): Promise<void> {
+    this.assertOpen('cleanupStaging');
+    await this.#writer.cleanup();
+  }
+
+  override async resetRetrySensitiveState(): Promise<void> {
+    this.assertOpen('resetRetrySensitiveState');
+    await this.#writer.resetRetrySensitiveState();
+  }
+
+  override async recover(): Promise<RecoveryReport> {
+    this.assertOpen('recover');
+    const report = await this.#writer.recover();
+    if (this.layout === 'folder') {
+      // A folder commit another writer left half-applied is finished here.
+      const { record, listing } = await this.#commits.current();
+      if (record && !listing.applied.has(record.version)) await this.#apply(record, noCheckpoint);
+    }
+    return report;
+  }
+
+  override async describe(): Promise<StoreDescription> {
+    this.assertOpen('describe');
+    const { record, listing } = await this.#commits.current();
+    const schema = record?.schema === undefined ? undefined : decodeSchema(record.schema);
+    return {
+      name: this.name,
+      capabilities: this.capabilities,
+      ...(schema ? { schema } : {}),
+      rows: record?.rows ?? 0,
+      committedRuns: record?.publishedRuns ?? [],
+      staging: await this.#writer.inspect(),
+      details: {
+        ...this.#storage.describe(),
+        layout: this.layout,
+        version: record?.version ?? 0,
+        keptCommits: listing.versions.length,
+        files: record?.files.length ?? 0,
+        bytes: record?.files.reduce((sum, file) => sum + file.bytes, 0) ?? 0,
+      },
+    };
+  }
+
+  /**
+   * Streams the committed rows back, file by file and row group by row group (ranged reads),
+   * with the dataset's Arrow schema. Reads the commit current when it starts: a commit during
+   * the read does not change what it returns (unless more than `keepCommits` commits pass and
+   * its files are removed, which fails the read with an `IntegrityError`).
+   */
+  override async *read(options: ReadOptions = {}): AsyncIterable<RecordBatch> {
+    this.assertOpen('read');
+    const { record } = await this.#commits.current();
+    if (record?.schema === undefined) return;
+    const schema = decodeSchema(record.schema);
+    const target = projectSchema(schema, options.columns, this.name);
+    const columns =
+      options.columns === undefined ? undefined : target.fields.map((field) => field.name);
+    for (const file of record.files) {
+      const batches = readParquetBlob(
+        this.#blob(file.key, 0, file.bytes),
+        columns === undefined ? {} : { columns },
+      );
+      try {
+        while (true) {
+          let next: IteratorResult<RecordBatch>;
+          try {
+            next = await batches.next();
+          } catch (error) {
+            if (StoreError.isInstance(error)) {
+              throw NotFoundError.isInstance(error)
+                ? new IntegrityError(
+                    `${this.name}: ${file.key} of commit ${record.version} is gone (more than keepCommits commits happened during the read?)`,
+                    { cause: error },
+                  )
+                : error;
+            }
+            throw new IntegrityError(
+              `${this.name}: reading ${file.key} failed: not a readable Parquet file (${String((error as Error)?.message ?? error)})`,
+              { cause: error },
+            );
+          }
+          if (next.done) break;
+          yield conformBatch(next.value, target, file.key);
+        }
+      } finally {
+        await batches.return(undefined).catch(() => undefined);
+      }
+    }
+  }
+
+  protected override async onConnect(): Promise<void> {
+    await this.#storage.probe();
+    this.#encoder.warm();
+  }
+
+  protected override async onClose(): Promise<void> {
+    try {
+      await this.#writer.abort();
+    } finally {
+      await this.#storage.close();
+    }
+  }
+
+  protected override async ping(): Promise<Record<string, unknown>> {
+    const { record } = await this.#commits.current();
+    return { url: this.#storage.url, version: record?.version ?? null };
+  }
+
+  /** Byte ranges of an object, read on demand (for parquet-wasm). */
+  #blob(key: string, start: number, end: number): BlobLike {
+    const storage = this.#storage;
+    return {
+      size: end - start,
+      slice: (from = 0, to = end - start) => {
+        const begin = Math.min(end, start + Math.max(0, Math.floor(from)));
+        return this.#blob(key, begin, Math.max(begin, Math.min(end, start + Math.floor(to))));
+      },
+      async arrayBuffer() {
+        if (end <= start) return new ArrayBuffer(0);
+        const bytes = await storage.getRange(key, start, end);
+        const copy = new Uint8Array(bytes.byteLength);
+        copy.set(bytes);
+        return copy.buffer;
+      },
+    };
+  }
+
+  #encodeSettings(schema: Schema): EncodeSettings {
+    return {
+      compression: this.#compression,
+      rowGroupRows: this.#rowGroupRows,
+      dictionaryEncoding: this.#settings.dictionaryEncoding ?? false,
+      dictionaryColumns: schema.fields
+        .filter((field) => (field.type.typeId as number) === -1)
+        .map((field) => field.name),
+    };
+  }
+
+  #stagedKey(runId: string): string {
+    const name = `${randomUUID()}.parquet`;
+    return this.layout === 'commits'
+      ? `${DATA_PREFIX}${runId}/${name}`
+      : `${STAGING_PREFIX}${runId}/${name}`;
+  }
+
+  #runFilesPrefix(runId: string): string {
+    return this.layout === 'commits' ? `${DATA_PREFIX}${runId}/` : `${STAGING_PREFIX}${runId}/`;
+  }
+
+  #primitives(): StagingPrimitives {
+    const storage = this.#storage;
+    return {
+      begin: async (run) => {
+        await storage.put(`${RUNS_PREFIX}${run.runId}`, new Uint8Array(0));
+        const { record } = await this.#commits.current();
+        this.#productionSchema =
+          record?.schema === undefined ? undefined : decodeSchema(record.schema);
+      },
+      stagePart: (run, part) => this.#stagePart(run, part),
+      publish: (run, parts, schema, checkpoint) => this.#publish(run, parts, schema, checkpoint),
+      discard: (runId, checkpoint) => this.#discard(runId, checkpoint),
+      listLeftovers: async () => {
+        const runIds: string[] = [];
+        for await (const entry of storage.list(RUNS_PREFIX)) {
+          const runId = entry.key.slice(RUNS_PREFIX.length);
+          if (runId !== '' && !runId.includes('/')) runIds.push(runId);
+        }
+        return runIds;
+      },
+      readJournal: async () => {
+        const entries: JournalEntry[] = [];
+        for await (const entry of storage.list(JOURNAL_PREFIX)) {
+          if (!entry.key.endsWith('.json')) continue;
+          const bytes = await storage.get(entry.key);
+          // Removed by its run meanwhile: nothing to recover.
+          if (bytes === undefined) continue;
+          try {
+            entries.push(JSON.parse(Buffer.from(bytes).toString('utf8')) as JournalEntry);
+          } catch (error) {
+            throw new IntegrityError(`${this.name}: ${entry.key} is not valid JSON`, {
+              cause: error,
+            });
+          }
+        }
+        return entries;
+      },
+      writeJournal: (entry) =>
+        storage.put(`${JOURNAL_PREFIX}${entry.runId}.json`, Buffer.from(JSON.stringify(entry)), {
+          contentType: 'application/json',
+        }),
+      removeJournal: (runId) => storage.delete([`${JOURNAL_PREFIX}${runId}.json`]),
+    };
+  }
+
+  async #stagePart(run: RunInfo, part: PartToStage): Promise<StagedPart> {
+    if (run.runType !== 'full_drop') {
+      // Fails the part early when production could not take this run's schema at publish.
+      widenOptionalSchema(this.#productionSchema, part.schema, {
+        addColumns: this.#settings.schemaEvolution === 'add-columns',
+        store: this.name,
+      });
+    }
+    const groups = splitPart(part.batches, this.#fileCount(part.rows));
+    // Every upload settles before this returns, so no write lands after a discard of the run.
+    const settled = await Promise.allSettled(
+      groups.map(async (batches): Promise<CommitFile> => {
+        const bytes = await guard(
+          () =>
+            this.#encoder.encode(
+              part.schema,
+              batches.map(withCompleteNulls),
+              this.#encodeSettings(part.schema),
+            ),
+          {
+            store: this.name,
+            operation: 'stage',
+            action: `encoding part ${part.index}`,
+            source: 'encode',
+          },
+        );
+        const key = this.#stagedKey(run.runId);
+        await this.#storage.put(key, bytes, { contentType: 'application/vnd.apache.parquet' });
+        return { key, rows: countRows(batches), bytes: bytes.byteLength };
+      }),
+    );
+    const failed = settled.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+    const ref: PartRef = settled.map(
+      (outcome) => (outcome as PromiseFulfilledResult<CommitFile>).value,
+    );
+    return { index: part.index, rows: part.rows, bytes: part.bytes, ref: JSON.stringify(ref) };
+  }
+
+  /** Files a part of `rows` rows becomes: one per encoder thread once it is big enough. */
+  #fileCount(rows: number): number {
+    const byRows = Math.floor(rows / this.#rowGroupRows);
+    return Math.max(1, Math.min(this.#encoder.parallelism, byRows));
+  }
+
+  async #publish(
+    run: RunInfo,
+    parts: readonly StagedPart[],
+    runSchema: Schema | undefined,
+    checkpoint: Checkpoint,
+  ): Promise<PublishResult> {
+    const staged = parts.flatMap((part) => JSON.parse(part.ref) as PartRef);
+    for (let attempt = 1; ; attempt += 1) {
+      const { record: current, listing } = await this.#commits.current();
+      if (this.layout === 'folder' && current && !listing.applied.has(current.version)) {
+        // The previous commit is not applied yet (its writer stopped): finish it first.
+        await this.#apply(current, checkpoint);
+      }
+      if (current?.publishedRuns.includes(run.runId)) return { alreadyPublished: true };
+      const record = this.#nextRecord(run, staged, runSchema, current);
+      await checkpoint('publish:record');
+      const created = await this.#storage.putIfAbsent(
+        recordKey(record.version),
+        encodeRecord(record),
+        { contentType: 'application/json' },
+      );
+      if (created && (await this.#stillOnTop(record))) {
+        await checkpoint('publish:apply');
+        if (this.layout === 'folder') await this.#apply(record, checkpoint);
+        await checkpoint('publish:collect');
+        await this.#collect(record, listing.versions).catch((error: unknown) => {
+          // The commit stands; what could not be removed now is removed by a later commit.
+          if (SimulatedCrash.isInstance(error)) throw error;
+        });
+        return { alreadyPublished: false };
+      }
+      if (attempt >= COMMIT_ATTEMPTS) {
+        throw new ConflictError(
+          `${this.name}: commit ${record.version} was taken by another writer ${attempt} times in a row; the run was not committed`,
+          { details: { version: record.version } },
+        );
+      }
+      // Another writer took this version: build on its commit (after a short random wait).
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+    }
+  }
+
+  #nextRecord(
+    run: RunInfo,
+    staged: readonly CommitFile[],
+    runSchema: Schema | undefined,
+    current: CommitRecord | undefined,
+  ): CommitRecord {
+    const productionSchema =
+      current?.schema === undefined ? undefined : decodeSchema(current.schema);
+    const schema =
+      run.runType === 'full_drop'
+        ? (runSchema ?? productionSchema)
+        : widenOptionalSchema(productionSchema, runSchema, {
+            addColumns: this.#settings.schemaEvolution === 'add-columns',
+            store: this.name,
+          });
+    if (run.runType === 'merge' && schema !== undefined) checkKey(schema, this.#key, this.name);
+    const kept = run.runType === 'full_drop' ? [] : (current?.files ?? []);
+    const folder = this.layout === 'folder';
+    const moves = folder
+      ? staged.map((file) => ({
+          from: file.key,
+          to: file.key.slice(file.key.lastIndexOf('/') + 1),
+        }))
+      : [];
+    const added = folder
+      ? staged.map((file, index) => ({ ...file, key: moves[index]!.to }))
+      : [...staged];
+    const files = [...kept, ...added];
+    return {
+      format: 'wharf-parquet-objects',
+      formatVersion: 1,
+      layout: this.layout,
+      version: (current?.version ?? 0) + 1,
+      id: randomUUID(),
+      parentId: current?.id ?? null,
+      committedAt: new Date().toISOString(),
+      runId: run.runId,
+      runType: run.runType,
+      files,
+      rows: files.reduce((sum, file) => sum + file.rows, 0),
+      publishedRuns: withPublishedRun(current, run.runId),
+      ...(schema === undefined ? {} : { schema: encodeSchema(schema) }),
+      ...(folder
+        ? {
+            moves,
+            removes:
+              run.runType === 'full_drop' ? (current?.files ?? []).map((file) => file.key) : [],
+          }
+        : {}),
+    };
+  }
+
+  /**
+   * After creating `record`: true unless a higher record already existed that was not built on
+   * it — possible only when this version's number had been used and pruned while this writer
+   * waited, so that `record` is a dead branch. Then the record is removed again.
+   */
+  async #stillOnTop(record: CommitRecord): Promise<boolean> {
+    const { versions } = await listCommits(this.#storage);
+    if ((versions.at(-1) ?? 0) <= record.version) return true;
+    const next = await this.#commits.read(record.version + 1);
+    if (next === undefined || next.parentId === record.id) return true;
+    await this.#storage.delete([recordKey(record.version)]);
+    this.#commits.forget(record.version);
+    return false;
+  }
+
+  /** Folder layout: moves the record's staged files in and removes replaced files. */
+  async #apply(record: CommitRecord, checkpoint: Checkpoint): Promise<void> {
+    if (this.#applied.has(record.version)) return;
+    for (const move of record.moves ?? []) {
+      await checkpoint('publish:move');
+      await this.#move(move.from, move.to);
+    }
+    const removes = record.removes ?? [];
+    if (removes.length > 0) {
+      await checkpoint('publish:remove');
+      await this.#storage.delete(removes);
+    }
+    await this.#storage.put(appliedKey(record.version), new Uint8Array(0));
+    this.#applied.add(record.version);
+  }
+
+  /** Moves one staged file in; done already when the source is gone and the target exists. */
+  async #move(from: string, to: string): Promise<void> {
+    const storage = this.#storage;
+    const source = await storage.head(from);
+    if (source === undefined) {
+      if ((await storage.head(to)) !== undefined) return;
+      throw new IntegrityError(
+        `${this.name}: the staged file ${from} of a commit is gone and ${to} does not exist`,
+      );
+    }
+    if (storage.rename) {
+      await storage.rename(from, to);
+      return;
+    }
+    await storage.copy(from, to);
+    await storage.delete([from]);
+  }
+
+  /**
+   * Removes commit records older than the `keepCommits` before `record`, and the files only
+   * they referenced (commits layout). Never removes a file a kept record references.
+   */
+  async #collect(record: CommitRecord, listed: readonly number[]): Promise<void> {
+    const oldest = record.version - this.#keepCommits;
+    const pruned = [...listed, record.version].filter((version) => version < oldest);
+    if (pruned.length === 0) return;
+    const referenced = new Set<string>();
+    const { versions } = await listCommits(this.#storage);
+    for (const version of versions.filter((candidate) => candidate >= oldest)) {
+      const kept = await this.#commits.read(version);
+      for (const file of kept?.files ?? []) referenced.add(file.key);
+    }
+    for (const version of pruned) {
+      if (this.layout === 'commits') {
+        const old = await this.#commits.read(version);
+        const unique = (old?.files ?? [])
+          .map((file) => file.key)
+          .filter((key) => !referenced.has(key));
+        await this.#storage.delete(unique);
+      }
+      await this.#storage.delete([recordKey(version), appliedKey(version)]);
+      this.#commits.forget(version);
+    }
+  }
+
+  /**
+   * Removes a run's staged files — except those a kept commit record references (after its
+   * commit, they are production) — then its marker.
+   */
+  async #discard(runId: string, checkpoint: Checkpoint): Promise<void> {
+    const storage = this.#storage;
+    const keys: string[] = [];
+    for await (const entry of storage.list(this.#runFilesPrefix(runId))) keys.push(entry.key);
+    if (keys.length > 0) {
+      if (this.layout === 'folder') {
+        // A commit of this run not applied yet still needs its staged files.
+        const { record, listing } = await this.#commits.current();
+        if (record && !listing.applied.has(record.version)) await this.#apply(record, checkpoint);
+        const remaining: string[] = [];
+        for await (const entry of storage.list(this.#runFilesPrefix(runId))) {
+          remaining.push(entry.key);
+        }
+        await storage.delete(remaining);
+      } else {
+        const referenced = new Set<string>();
+        const { versions } = await listCommits(storage);
+        for (const version of versions) {
+          const kept = await this.#commits.read(version);
+          for (const file of kept?.files ?? []) referenced.add(file.key);
+        }
+        await checkpoint('discard:files');
+        await storage.delete(keys.filter((key) => !referenced.has(key)));
+      }
+    }
+    await storage.delete([`${RUNS_PREFIX}${runId}`]);
+  }
+}
+
+const noCheckpoint: Checkpoint = async () => undefined;

@@ -1,0 +1,51 @@
+/**
+ * The object-storage engine against the kit, on a folder-backed object storage whose
+ * conditional create is a hard link (atomic across processes). The cloud packages run the same
+ * kit against their real servers.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  countObjectStaging,
+  inspectObjectDataset,
+  type ObjectReader,
+} from '@wharf/dataset-inspector';
+import { describeConformance } from '@wharf/store-core/conformance';
+// @ts-expect-error: a plain JavaScript module, shared with the kit's child processes.
+import { bucketOf, createStore } from './fixtures/object-conformance-factory.mjs';
+
+/** Raw reads of the folder that plays the bucket (no store, no storage adapter). */
+function folderReader(root: string): ObjectReader {
+  return {
+    async list(prefix) {
+      const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+      return entries
+        .filter((entry) => entry.isFile() && !entry.name.endsWith('.tmp'))
+        .map((entry) => join(entry.parentPath, entry.name).slice(root.length + 1))
+        .filter((key) => key.startsWith(prefix));
+    },
+    async get(key) {
+      return readFile(join(root, key)).catch(() => undefined);
+    },
+  };
+}
+
+for (const layout of ['commits', 'folder'] as const) {
+  process.env.WHARF_OBJECT_LAYOUT = layout;
+  const reader = (context: { directory: string; table: string }) =>
+    folderReader(join(bucketOf(context), context.table));
+  await describeConformance({
+    name: `@wharf/store-parquet/object (layout '${layout}')`,
+    createStore: (context) => {
+      process.env.WHARF_OBJECT_LAYOUT = layout;
+      return createStore(context);
+    },
+    inspect: (context) => inspectObjectDataset(reader(context), layout),
+    inspectStaging: (context) => countObjectStaging(reader(context)),
+    spawn: {
+      module: fileURLToPath(new URL('./fixtures/object-conformance-factory.mjs', import.meta.url)),
+      env: { WHARF_OBJECT_LAYOUT: layout },
+    },
+  });
+}
