@@ -10,6 +10,10 @@
  *   s3://bucket/prefix                      @wharf/store-s3
  *   gs://bucket/prefix                      @wharf/store-gcs
  *   abfss://fs@account.dfs.core.windows.net/path   @wharf/store-adls
+ *
+ * Cloud URLs also take `?layout=folder`, `?table=name` and `?endpoint=…` (an S3-compatible
+ * server, a Cloud Storage emulator, an ADLS account URL); S3 takes `?region=…`, GCS
+ * `?projectId=…`. Credentials come from each SDK's usual environment variables.
  */
 import { MemoryStore, redactUrl, type Store, ValidationError } from '@wharf/store-core';
 import { loadBackend } from './backend-loader.js';
@@ -87,7 +91,20 @@ function cloudOptions(url: ParsedUrl, extra: StoreUrlOptions) {
   const slash = location.indexOf('/');
   const container = slash < 0 ? location : location.slice(0, slash);
   const prefix = slash < 0 ? '' : location.slice(slash + 1).replace(/\/+$/, '');
-  return { container, prefix, ...keyOf(url, extra) };
+  return { container, prefix, ...cloudQuery(url), ...keyOf(url, extra) };
+}
+
+/** Query parameters every cloud URL may carry: `layout=folder`, `table=name`. */
+function cloudQuery(url: ParsedUrl): { layout?: string; table?: string } {
+  const layout = url.query.get('layout');
+  const table = url.query.get('table');
+  return { ...(layout ? { layout } : {}), ...(table ? { table } : {}) };
+}
+
+/** `?<name>=…` as the option `option`, when present. */
+function optional(url: ParsedUrl, name: string, option = name): Record<string, string> {
+  const value = url.query.get(name);
+  return value ? { [option]: value } : {};
 }
 
 const SCHEMES: Record<string, SchemeDefinition> = {
@@ -128,7 +145,12 @@ const SCHEMES: Record<string, SchemeDefinition> = {
     exportName: 'S3Store',
     options: (url, extra) => {
       const { container, ...rest } = cloudOptions(url, extra);
-      return { bucket: container, ...rest };
+      return {
+        bucket: container,
+        ...rest,
+        ...optional(url, 'region'),
+        ...optional(url, 'endpoint'),
+      };
     },
   },
   gs: {
@@ -136,7 +158,12 @@ const SCHEMES: Record<string, SchemeDefinition> = {
     exportName: 'GcsStore',
     options: (url, extra) => {
       const { container, ...rest } = cloudOptions(url, extra);
-      return { bucket: container, ...rest };
+      return {
+        bucket: container,
+        ...rest,
+        ...optional(url, 'projectId'),
+        ...optional(url, 'endpoint', 'apiEndpoint'),
+      };
     },
   },
   abfss: {
@@ -152,6 +179,8 @@ const SCHEMES: Record<string, SchemeDefinition> = {
         fileSystem: match[1],
         account: match[2],
         prefix: (match[3] ?? '').replace(/\/+$/, ''),
+        ...cloudQuery(url),
+        ...optional(url, 'endpoint', 'url'),
         ...keyOf(url, extra),
       };
     },
