@@ -612,22 +612,29 @@ export class ObjectParquetStore extends Store {
     this.#applied.add(record.version);
   }
 
-  /** Moves one staged file in; done already when the source is gone and the target exists. */
+  /**
+   * Moves one staged file in; done already when the source is gone and the target exists
+   * (another writer applying the same commit may move it at the same moment).
+   */
   async #move(from: string, to: string): Promise<void> {
     const storage = this.#storage;
-    const source = await storage.head(from);
-    if (source === undefined) {
-      if ((await storage.head(to)) !== undefined) return;
-      throw new IntegrityError(
-        `${this.name}: the staged file ${from} of a commit is gone and ${to} does not exist`,
-      );
+    try {
+      if ((await storage.head(from)) !== undefined) {
+        if (storage.rename) {
+          await storage.rename(from, to);
+        } else {
+          await storage.copy(from, to);
+          await storage.delete([from]);
+        }
+        return;
+      }
+    } catch (error) {
+      if (!NotFoundError.isInstance(error)) throw error;
     }
-    if (storage.rename) {
-      await storage.rename(from, to);
-      return;
-    }
-    await storage.copy(from, to);
-    await storage.delete([from]);
+    if ((await storage.head(to)) !== undefined) return;
+    throw new IntegrityError(
+      `${this.name}: the staged file ${from} of a commit is gone and ${to} does not exist`,
+    );
   }
 
   /**
