@@ -10,6 +10,10 @@ missing_debian_packages() {
   local wanted=()
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || wanted+=(postgresql)
   command -v redis-server >/dev/null 2>&1 || wanted+=(redis-server)
+  # Ceph's S3 gateway and the one-node cluster it stores into (the S3 store's tests).
+  command -v radosgw >/dev/null 2>&1 || wanted+=(radosgw)
+  command -v ceph-mon >/dev/null 2>&1 || wanted+=(ceph-mon)
+  command -v ceph-osd >/dev/null 2>&1 || wanted+=(ceph-osd)
   # The sqlite3 shell is a baseline of the benchmarks (pnpm bench), not needed by the tests.
   command -v sqlite3 >/dev/null 2>&1 || wanted+=(sqlite3)
   echo "${wanted[@]:-}"

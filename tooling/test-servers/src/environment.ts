@@ -17,6 +17,15 @@ export const adlsUrlVariable = 'WHARF_TEST_ADLS_URL';
 /** The account key for {@link adlsUrlVariable}; optional, the development key otherwise. */
 export const adlsAccountKeyVariable = 'WHARF_TEST_ADLS_ACCOUNT_KEY';
 
+/** The `http(s)://host:port` endpoint of an existing S3 server (path-style requests). */
+export const s3UrlVariable = 'WHARF_TEST_S3_URL';
+/** The access key id for {@link s3UrlVariable}; optional, the throwaway server's otherwise. */
+export const s3AccessKeyIdVariable = 'WHARF_TEST_S3_ACCESS_KEY_ID';
+/** The secret access key for {@link s3UrlVariable}; optional, as the access key id. */
+export const s3SecretAccessKeyVariable = 'WHARF_TEST_S3_SECRET_ACCESS_KEY';
+/** The region to sign requests to {@link s3UrlVariable} for; optional, `us-east-1` otherwise. */
+export const s3RegionVariable = 'WHARF_TEST_S3_REGION';
+
 /** The value of `name`, or undefined when it is unset or blank. */
 export function readVariable(name: string): string | undefined {
   const value = process.env[name]?.trim();

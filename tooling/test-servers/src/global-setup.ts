@@ -19,6 +19,7 @@ import type { TestProject } from 'vitest/node';
 import { type AdlsServerOptions, startAdlsServer } from './adls-server.js';
 import { type GcsServerOptions, startGcsServer } from './gcs-server.js';
 import { type PostgresOptions, startPostgres } from './postgres-server.js';
+import { type RadosgwOptions, startRadosgw } from './radosgw-server.js';
 import {
   type RedisClusterNode,
   type RedisClusterOptions,
@@ -43,6 +44,14 @@ declare module 'vitest' {
     'wharf.adlsUrl': string;
     /** The account key for `wharf.adlsUrl` (`adls: true`); the account is its last segment. */
     'wharf.adlsAccountKey': string;
+    /** `http://host:port` of the S3 server, radosgw (`s3: true`); use path-style requests. */
+    'wharf.s3Url': string;
+    /** The region to sign S3 requests for (`s3: true`). */
+    'wharf.s3Region': string;
+    /** The access key id of the S3 user (`s3: true`). */
+    'wharf.s3AccessKeyId': string;
+    /** The secret access key of the S3 user (`s3: true`). */
+    'wharf.s3SecretAccessKey': string;
   }
 }
 
@@ -64,6 +73,11 @@ export interface GlobalSetupOptions {
    * `wharf.adlsAccountKey`. @default false
    */
   adls?: boolean | AdlsServerOptions;
+  /**
+   * Start a throwaway S3 server (Ceph radosgw) and provide `wharf.s3Url`, `wharf.s3Region`,
+   * `wharf.s3AccessKeyId` and `wharf.s3SecretAccessKey`. @default false
+   */
+  s3?: boolean | RadosgwOptions;
 }
 
 /** The function vitest calls for a global setup file's default export. */
@@ -77,7 +91,7 @@ function optionsOf<T extends object>(value: boolean | T | undefined): T | undefi
 /**
  * Builds a vitest global setup that starts the requested servers (in parallel), provides
  * their addresses to the tests, and returns the teardown that stops them. The environment
- * variables (`WHARF_TEST_POSTGRES_URL`, `WHARF_TEST_GCS_URL`, …) still apply: a server given
+ * variables (`WHARF_TEST_POSTGRES_URL`, `WHARF_TEST_S3_URL`, …) still apply: a server given
  * there is provided as is and left running.
  *
  * @example
@@ -102,6 +116,7 @@ export function createGlobalSetup(options: GlobalSetupOptions): GlobalSetup {
     const clusterOptions = optionsOf(options.redisCluster);
     const gcsOptions = optionsOf(options.gcs);
     const adlsOptions = optionsOf(options.adls);
+    const s3Options = optionsOf(options.s3);
 
     const starts: Array<Promise<void>> = [];
     if (postgresOptions !== undefined) {
@@ -143,6 +158,17 @@ export function createGlobalSetup(options: GlobalSetupOptions): GlobalSetup {
           stops.push(() => server.stop());
           project.provide('wharf.adlsUrl', server.url);
           project.provide('wharf.adlsAccountKey', server.accountKey);
+        }),
+      );
+    }
+    if (s3Options !== undefined) {
+      starts.push(
+        startRadosgw(s3Options).then((server) => {
+          stops.push(() => server.stop());
+          project.provide('wharf.s3Url', server.url);
+          project.provide('wharf.s3Region', server.region);
+          project.provide('wharf.s3AccessKeyId', server.accessKeyId);
+          project.provide('wharf.s3SecretAccessKey', server.secretAccessKey);
         }),
       );
     }

@@ -1,8 +1,8 @@
 /**
- * Throwaway PostgreSQL and Redis servers for tests: started on free loopback ports with their
- * own temporary directories, ready only when they really answer, and stopped with every file
- * removed — also when a test fails or the run is interrupted. The vitest wiring lives on the
- * `@wharf/test-servers/vitest` entry.
+ * Throwaway PostgreSQL, Redis and S3 (Ceph radosgw) servers for tests: started on free
+ * loopback ports with their own temporary directories, ready only when they really answer,
+ * and stopped with every file removed — also when a test fails or the run is interrupted.
+ * The vitest wiring lives on the `@wharf/test-servers/vitest` entry.
  *
  * Also in-process protocol test servers for the cloud stores that have no offline emulator:
  * Google Cloud Storage (JSON API) and ADLS Gen2 (DFS and Blob endpoints).
@@ -26,6 +26,7 @@ export {
   type PostgresServer,
   startPostgres,
 } from './postgres-server.js';
+export { type RadosgwOptions, type RadosgwServer, startRadosgw } from './radosgw-server.js';
 export {
   type RedisCluster,
   type RedisClusterNode,

@@ -48,12 +48,15 @@ async function expectNothingLeft({ pids, directories }: Started): Promise<void> 
   for (const directory of directories) expect(existsSync(directory)).toBe(false);
 }
 
-const startBoth = `
-const postgres = await servers.startPostgres({ allowExisting: false });
-const redis = await servers.startRedis({ allowExisting: false });
+const startAll = `
+const [postgres, redis, s3] = await Promise.all([
+  servers.startPostgres({ allowExisting: false }),
+  servers.startRedis({ allowExisting: false }),
+  servers.startRadosgw({ allowExisting: false }),
+]);
 console.log(JSON.stringify({
-  pids: [postgres.pid, redis.pid],
-  directories: [postgres.directory, redis.directory],
+  pids: [postgres.pid, redis.pid, ...s3.pids],
+  directories: [postgres.directory, redis.directory, s3.directory],
 }));
 `;
 
@@ -79,14 +82,14 @@ console.log(JSON.stringify({ pids: [redis.pid], directories: [redis.directory] }
   });
 
   it('kills them and removes their directories on process.exit()', async () => {
-    const { child, started } = runScript(`${startBoth}\nprocess.exit(3);`);
+    const { child, started } = runScript(`${startAll}\nprocess.exit(3);`);
     const servers = await started;
     expect(await exitOf(child)).toEqual({ code: 3, signal: null });
     await expectNothingLeft(servers);
   });
 
   it('stops them on SIGTERM, then lets the signal end the process', async () => {
-    const { child, started } = runScript(`${startBoth}\nsetInterval(() => {}, 1_000);`);
+    const { child, started } = runScript(`${startAll}\nsetInterval(() => {}, 1_000);`);
     const servers = await started;
     for (const pid of servers.pids) expect(isRunning(pid)).toBe(true);
     child.kill('SIGTERM');

@@ -1,5 +1,5 @@
 import { afterEach, expect, it, vi } from 'vitest';
-import { startPostgres, startRedis, startRedisCluster } from '../src/index.js';
+import { startPostgres, startRadosgw, startRedis, startRedisCluster } from '../src/index.js';
 
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -59,4 +59,38 @@ it('uses WHARF_TEST_REDIS_CLUSTER_NODES instead of starting a cluster', async ()
 
   vi.stubEnv('WHARF_TEST_REDIS_CLUSTER_NODES', 'node-a');
   await expect(startRedisCluster()).rejects.toThrow(/comma-separated list of host:port/);
+});
+
+it('uses WHARF_TEST_S3_URL (and its key and region variables) instead of starting a server', async () => {
+  vi.stubEnv('WHARF_TEST_S3_URL', 'http://s3.internal:7480/');
+  const server = await startRadosgw({
+    accessKeyId: 'option-key',
+    secretAccessKey: 'option-secret',
+  });
+  expect(server).toMatchObject({
+    url: 'http://s3.internal:7480',
+    host: 's3.internal',
+    port: 7480,
+    region: 'us-east-1',
+    accessKeyId: 'option-key',
+    secretAccessKey: 'option-secret',
+    external: true,
+    directory: undefined,
+    pids: [],
+  });
+  await expect(server.stop()).resolves.toBeUndefined();
+
+  vi.stubEnv('WHARF_TEST_S3_URL', 'https://objects.example.com');
+  vi.stubEnv('WHARF_TEST_S3_ACCESS_KEY_ID', 'env-key');
+  vi.stubEnv('WHARF_TEST_S3_SECRET_ACCESS_KEY', 'env-secret');
+  vi.stubEnv('WHARF_TEST_S3_REGION', 'eu-central-1');
+  expect(await startRadosgw({ accessKeyId: 'option-key' })).toMatchObject({
+    port: 443,
+    region: 'eu-central-1',
+    accessKeyId: 'env-key',
+    secretAccessKey: 'env-secret',
+  });
+
+  vi.stubEnv('WHARF_TEST_S3_URL', 'not a url');
+  await expect(startRadosgw()).rejects.toThrow(/^WHARF_TEST_S3_URL is not a valid/);
 });
