@@ -1,19 +1,17 @@
 /**
  * Building the next version's files for a run: `full_drop` takes only the run's files,
- * `incremental` hard-links the current version's files and adds the run's, `merge` also reads
- * the current files' keys and rewrites the files holding a key the run replaces. Staged files
- * are hard-linked, never moved, so a publish interrupted before the switch can simply be run
- * again.
+ * `incremental` keeps the current version's files and adds the run's, `merge` also reads the
+ * current files' keys and rewrites the files holding a key the run replaces. Where files live
+ * is the caller's {@link VersionFiles}: a local version folder (staged files hard-linked, never
+ * moved, so a publish interrupted before the switch can simply be run again) or object
+ * storage (files referenced where they are, rewritten files uploaded).
  */
-import { join } from 'node:path';
 import type { RunInfo } from '@wharf/store-core';
 import type { RecordBatch, Schema } from 'apache-arrow';
-import { linkOrCopy, writeFileDurably } from './parquet-fs.js';
 import { sequenceFileName } from './parquet-layout.js';
 import type { ManifestFile } from './parquet-manifest.js';
-import { readParquetFile } from './parquet-reader.js';
+import type { ReadFileOptions } from './parquet-reader.js';
 import { keepRows, rowKeys } from './parquet-rows.js';
-import type { CurrentVersion } from './parquet-versions.js';
 
 /** How data files are named. */
 export type FileNaming = 'uuid' | 'sequence';
@@ -25,15 +23,29 @@ export interface StagedFile {
   readonly bytes: number;
 }
 
+/** Where the files of the run, the current version and the new version are. */
+export interface VersionFiles {
+  /** The batches of a staged file of the run. */
+  readStaged(file: StagedFile, options?: ReadFileOptions): AsyncGenerator<RecordBatch>;
+  /** The batches of a file of the current version. */
+  readCurrent(file: ManifestFile, options?: ReadFileOptions): AsyncGenerator<RecordBatch>;
+  /** Puts a staged file into the new version as `name`. */
+  adoptStaged(file: StagedFile, name: string): Promise<void>;
+  /** Keeps a file of the current version in the new version, under its name. */
+  keepCurrent(file: ManifestFile): Promise<void>;
+  /** Writes a rewritten file into the new version as `name`. */
+  writeNew(name: string, bytes: Uint8Array): Promise<void>;
+}
+
 /** What {@link buildVersionFiles} needs from the store. */
 export interface BuildContext {
   readonly run: RunInfo;
-  /** The run's staging folder. */
-  readonly stagingDirectory: string;
   readonly staged: readonly StagedFile[];
-  readonly current: CurrentVersion | undefined;
-  /** The new version's folder (empty). */
-  readonly directory: string;
+  /** The current version's files and last sequence number; `undefined` when none. */
+  readonly current:
+    | { readonly files: readonly ManifestFile[]; readonly lastSequence: number }
+    | undefined;
+  readonly files: VersionFiles;
   readonly fileNames: FileNaming;
   /** Key columns (merge runs). */
   readonly key: readonly string[];
@@ -49,9 +61,9 @@ export interface BuiltFiles {
   readonly lastSequence: number;
 }
 
-/** Fills `context.directory` with the new version's data files. */
+/** Fills the new version with its data files and lists them. */
 export async function buildVersionFiles(context: BuildContext): Promise<BuiltFiles> {
-  let sequence = context.current?.manifest.lastSequence ?? 0;
+  let sequence = context.current?.lastSequence ?? 0;
   const allocate = (stagedName?: string): string => {
     if (context.fileNames === 'sequence') {
       sequence += 1;
@@ -68,8 +80,8 @@ export async function buildVersionFiles(context: BuildContext): Promise<BuiltFil
     files.push(...(await addRunFiles(context, allocate, replaced.winners)));
   } else {
     if (runType !== 'full_drop' && context.current !== undefined) {
-      for (const file of context.current.manifest.files) {
-        await linkOrCopy(join(context.current.path, file.name), join(context.directory, file.name));
+      for (const file of context.current.files) {
+        await context.files.keepCurrent(file);
         files.push(file);
       }
     }
@@ -91,8 +103,7 @@ async function runKeys(context: BuildContext): Promise<RunKeys> {
   const fileOfRow: number[] = [];
   let position = 0;
   for (const [index, file] of context.staged.entries()) {
-    const path = join(context.stagingDirectory, file.name);
-    for await (const batch of readParquetFile(path, { columns: context.key })) {
+    for await (const batch of context.files.readStaged(file, { columns: context.key })) {
       const keyOf = rowKeys(batch, context.key);
       for (let row = 0; row < batch.numRows; row += 1) {
         last.set(keyOf(row), position);
@@ -126,17 +137,16 @@ async function addRunFiles(
 ): Promise<ManifestFile[]> {
   const files: ManifestFile[] = [];
   for (const [index, file] of context.staged.entries()) {
-    const source = join(context.stagingDirectory, file.name);
     const keep = winners?.[index];
     if (keep === undefined) {
       const name = allocate(file.name);
-      await linkOrCopy(source, join(context.directory, name));
+      await context.files.adoptStaged(file, name);
       files.push({ name, rows: file.rows, bytes: file.bytes });
       continue;
     }
     if (keep.size === 0) continue;
     let offset = 0;
-    const rewritten = await rewrite(source, (batch) => {
+    const rewritten = await rewrite(context.files.readStaged(file), (batch) => {
       const base = offset;
       offset += batch.numRows;
       return keepRows(batch, (row) => keep.has(base + row));
@@ -153,14 +163,14 @@ async function mergeCurrent(
 ): Promise<ManifestFile[]> {
   const current = context.current!;
   const files: ManifestFile[] = [];
-  for (const file of current.manifest.files) {
-    const source = join(current.path, file.name);
-    if (!(await holdsAnyKey(source, context.key, replaced))) {
-      await linkOrCopy(source, join(context.directory, file.name));
+  for (const file of current.files) {
+    const keys = context.files.readCurrent(file, { columns: context.key });
+    if (!(await holdsAnyKey(keys, context.key, replaced))) {
+      await context.files.keepCurrent(file);
       files.push(file);
       continue;
     }
-    const rewritten = await rewrite(source, (batch) => {
+    const rewritten = await rewrite(context.files.readCurrent(file), (batch) => {
       const keyOf = rowKeys(batch, context.key);
       return keepRows(batch, (row) => !replaced.has(keyOf(row)));
     });
@@ -170,15 +180,19 @@ async function mergeCurrent(
 }
 
 async function holdsAnyKey(
-  path: string,
+  batches: AsyncGenerator<RecordBatch>,
   key: readonly string[],
   keys: ReadonlySet<string>,
 ): Promise<boolean> {
-  for await (const batch of readParquetFile(path, { columns: key })) {
-    const keyOf = rowKeys(batch, key);
-    for (let row = 0; row < batch.numRows; row += 1) if (keys.has(keyOf(row))) return true;
+  try {
+    for await (const batch of batches) {
+      const keyOf = rowKeys(batch, key);
+      for (let row = 0; row < batch.numRows; row += 1) if (keys.has(keyOf(row))) return true;
+    }
+    return false;
+  } finally {
+    await batches.return(undefined);
   }
-  return false;
 }
 
 interface Rewritten {
@@ -187,15 +201,15 @@ interface Rewritten {
   readonly rows: number;
 }
 
-/** The rows `select` keeps from the file at `path`, or `undefined` when none remain. */
+/** The rows `select` keeps from a file's batches, or `undefined` when none remain. */
 async function rewrite(
-  path: string,
+  source: AsyncGenerator<RecordBatch>,
   select: (batch: RecordBatch) => RecordBatch[],
 ): Promise<Rewritten | undefined> {
   const batches: RecordBatch[] = [];
   let schema: Schema | undefined;
   let rows = 0;
-  for await (const batch of readParquetFile(path)) {
+  for await (const batch of source) {
     schema ??= batch.schema;
     for (const kept of select(batch)) {
       batches.push(kept);
@@ -211,6 +225,6 @@ async function writeRewritten(
   rewritten: Rewritten,
 ): Promise<ManifestFile> {
   const bytes = await context.encode(rewritten.schema, rewritten.batches);
-  await writeFileDurably(join(context.directory, name), bytes);
+  await context.files.writeNew(name, bytes);
   return { name, rows: rewritten.rows, bytes: bytes.byteLength };
 }

@@ -47,6 +47,7 @@ import type { EncodeSettings, ParquetCompression } from './parquet-codec.js';
 import { type ParquetEncoder, parquetEncoder } from './parquet-encoder.js';
 import { guard, type ParquetErrorContext, toStoreError } from './parquet-errors.js';
 import {
+  linkOrCopy,
   listNames,
   readNames,
   removeTree,
@@ -653,12 +654,24 @@ export class ParquetStore extends Store {
       const staged = parts.flatMap((part) => JSON.parse(part.ref) as PartRef);
       const version = versionName((await highestVersion(layout)) + 1);
       const directory = await prepareVersion(layout, version);
+      const stagingDirectory = stagingPath(layout, run.runId);
       const built = await buildVersionFiles({
         run,
-        stagingDirectory: stagingPath(layout, run.runId),
         staged,
-        current,
-        directory,
+        current:
+          current === undefined
+            ? undefined
+            : { files: current.manifest.files, lastSequence: current.manifest.lastSequence },
+        files: {
+          readStaged: (file, options) =>
+            readParquetFile(join(stagingDirectory, file.name), options),
+          readCurrent: (file, options) => readParquetFile(join(current!.path, file.name), options),
+          adoptStaged: (file, name) =>
+            linkOrCopy(join(stagingDirectory, file.name), join(directory, name)),
+          keepCurrent: (file) =>
+            linkOrCopy(join(current!.path, file.name), join(directory, file.name)),
+          writeNew: (name, bytes) => writeFileDurably(join(directory, name), bytes),
+        },
         fileNames: this.#fileNames,
         key: this.#key,
         newName: uuidFileName,

@@ -53,6 +53,7 @@ import type { RecordBatch, Schema } from 'apache-arrow';
 import type { EncodeSettings, ParquetCompression } from '../parquet-codec.js';
 import { type ParquetEncoder, parquetEncoder } from '../parquet-encoder.js';
 import { guard } from '../parquet-errors.js';
+import { buildVersionFiles } from '../parquet-publish.js';
 import { type BlobLike, readParquetBlob } from '../parquet-reader.js';
 import { conformBatch, withCompleteNulls } from '../parquet-rows.js';
 import {
@@ -180,9 +181,9 @@ export class ObjectParquetStore extends Store {
       settings.targetFileBytes,
       DEFAULTS.targetFileBytes,
     );
-    if (settings.runType === 'merge') {
+    if (settings.runType === 'merge' && this.#key.length === 0) {
       throw new ValidationError(
-        `${this.name}: runType 'merge' is not supported by object-storage stores; use 'full_drop' or 'incremental'`,
+        `${this.name}: runType 'merge' needs key columns; set the key option`,
       );
     }
     const threads =
@@ -191,7 +192,7 @@ export class ObjectParquetStore extends Store {
         : nonNegativeInteger('encoderThreads', settings.encoderThreads);
     this.#encoder = parquetEncoder(threads);
     this.capabilities = {
-      runTypes: ['full_drop', 'incremental'],
+      runTypes: ['full_drop', 'incremental', 'merge'],
       commit: this.layout === 'commits' ? 'atomic' : 'recoverable',
       readBack: true,
       records: false,
@@ -245,6 +246,9 @@ export class ObjectParquetStore extends Store {
 
   override async configureForRun(runType: RunType, settings: RunSettings = {}): Promise<void> {
     this.assertOpen('configureForRun');
+    if (runType === 'merge' && this.#key.length === 0) {
+      throw new ValidationError(`${this.name}: a merge run needs key columns; set the key option`);
+    }
     await this.#writer.configure(runType, settings);
   }
 
@@ -450,6 +454,7 @@ export class ObjectParquetStore extends Store {
         store: this.name,
       });
     }
+    if (run.runType === 'merge') checkKey(part.schema, this.#key, this.name);
     const groups = splitPart(part.batches, this.#fileCount(part.rows));
     // Every upload settles before this returns, so no write lands after a discard of the run.
     const settled = await Promise.allSettled(
@@ -501,7 +506,7 @@ export class ObjectParquetStore extends Store {
         await this.#apply(current, checkpoint);
       }
       if (current?.publishedRuns.includes(run.runId)) return { alreadyPublished: true };
-      const record = this.#nextRecord(run, staged, runSchema, current);
+      const record = await this.#nextRecord(run, staged, runSchema, current);
       await checkpoint('publish:record');
       const created = await this.#storage.putIfAbsent(
         recordKey(record.version),
@@ -529,12 +534,12 @@ export class ObjectParquetStore extends Store {
     }
   }
 
-  #nextRecord(
+  async #nextRecord(
     run: RunInfo,
     staged: readonly CommitFile[],
     runSchema: Schema | undefined,
     current: CommitRecord | undefined,
-  ): CommitRecord {
+  ): Promise<CommitRecord> {
     const productionSchema =
       current?.schema === undefined ? undefined : decodeSchema(current.schema);
     const schema =
@@ -545,18 +550,25 @@ export class ObjectParquetStore extends Store {
             store: this.name,
           });
     if (run.runType === 'merge' && schema !== undefined) checkKey(schema, this.#key, this.name);
-    const kept = run.runType === 'full_drop' ? [] : (current?.files ?? []);
-    const folder = this.layout === 'folder';
-    const moves = folder
-      ? staged.map((file) => ({
-          from: file.key,
-          to: file.key.slice(file.key.lastIndexOf('/') + 1),
-        }))
-      : [];
-    const added = folder
-      ? staged.map((file, index) => ({ ...file, key: moves[index]!.to }))
-      : [...staged];
-    const files = [...kept, ...added];
+    let files: CommitFile[];
+    if (run.runType === 'merge') files = await this.#mergeFiles(run, staged, current);
+    else files = [...(run.runType === 'full_drop' ? [] : (current?.files ?? [])), ...staged];
+    let folder: Pick<CommitRecord, 'moves' | 'removes'> = {};
+    if (this.layout === 'folder') {
+      // Staged (and rewritten) files move to the top of the prefix; current files the new
+      // version no longer lists are removed.
+      const inStaging = (key: string) => key.startsWith(STAGING_PREFIX);
+      const kept = new Set(files.map((file) => file.key));
+      folder = {
+        moves: files
+          .filter((file) => inStaging(file.key))
+          .map((file) => ({ from: file.key, to: baseName(file.key) })),
+        removes: (current?.files ?? []).map((file) => file.key).filter((key) => !kept.has(key)),
+      };
+      files = files.map((file) =>
+        inStaging(file.key) ? { ...file, key: baseName(file.key) } : file,
+      );
+    }
     return {
       format: 'wharf-parquet-objects',
       formatVersion: 1,
@@ -571,14 +583,56 @@ export class ObjectParquetStore extends Store {
       rows: files.reduce((sum, file) => sum + file.rows, 0),
       publishedRuns: withPublishedRun(current, run.runId),
       ...(schema === undefined ? {} : { schema: encodeSchema(schema) }),
-      ...(folder
-        ? {
-            moves,
-            removes:
-              run.runType === 'full_drop' ? (current?.files ?? []).map((file) => file.key) : [],
-          }
-        : {}),
+      ...folder,
     };
+  }
+
+  /**
+   * The files after a merge run: the current files holding no key of the run are kept as they
+   * are, those holding one are rewritten without those rows (uploaded next to the run's
+   * files), and the run's rows are added — its last row per key.
+   */
+  async #mergeFiles(
+    run: RunInfo,
+    staged: readonly CommitFile[],
+    current: CommitRecord | undefined,
+  ): Promise<CommitFile[]> {
+    const asFile = (file: CommitFile) => ({ name: file.key, rows: file.rows, bytes: file.bytes });
+    const built = await buildVersionFiles({
+      run,
+      staged: staged.map(asFile),
+      current:
+        current === undefined ? undefined : { files: current.files.map(asFile), lastSequence: 0 },
+      files: {
+        readStaged: (file, options) =>
+          readParquetBlob(this.#blob(file.name, 0, file.bytes), options),
+        readCurrent: (file, options) =>
+          readParquetBlob(this.#blob(file.name, 0, file.bytes), options),
+        adoptStaged: async () => undefined,
+        keepCurrent: async () => undefined,
+        writeNew: (name, bytes) =>
+          this.#storage.put(name, bytes, { contentType: 'application/vnd.apache.parquet' }),
+      },
+      fileNames: 'uuid',
+      key: this.#key,
+      newName: () => this.#stagedKey(run.runId),
+      encode: (fileSchema, batches) =>
+        guard(
+          () =>
+            this.#encoder.encode(
+              fileSchema,
+              batches.map(withCompleteNulls),
+              this.#encodeSettings(fileSchema),
+            ),
+          {
+            store: this.name,
+            operation: 'publish',
+            action: 'rewriting a file for merge',
+            source: 'encode',
+          },
+        ),
+    });
+    return built.files.map((file) => ({ key: file.name, rows: file.rows, bytes: file.bytes }));
   }
 
   /**
@@ -698,3 +752,8 @@ export class ObjectParquetStore extends Store {
 }
 
 const noCheckpoint: Checkpoint = async () => undefined;
+
+/** The last segment of a key. */
+function baseName(key: string): string {
+  return key.slice(key.lastIndexOf('/') + 1);
+}
