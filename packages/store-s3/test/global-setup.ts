@@ -1,0 +1,3 @@
+import { createGlobalSetup } from '@wharf/test-servers/vitest';
+
+export default createGlobalSetup({ s3: true });

@@ -1,0 +1,3 @@
+import { wharfTsup } from '@wharf/tsconfig/tsup';
+
+export default wharfTsup({ entry: ['src/index.ts'] });
