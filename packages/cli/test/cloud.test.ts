@@ -1,12 +1,13 @@
 /**
  * `wharf copy` and `wharf inspect` with cloud URLs, against the test servers: a CSV file into
- * `gs://` and `abfss://` datasets (both layouts), back out into another store, and inspected.
+ * `s3://` (radosgw), `gs://` and `abfss://` datasets (both layouts), back out into another store, and inspected.
  * Credentials come from the environment, as for a user.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { DataLakeServiceClient, StorageSharedKeyCredential } from '@azure/storage-file-datalake';
 import { Storage } from '@google-cloud/storage';
 import { readMemoryProduction } from '@wharf/store-core';
@@ -99,6 +100,40 @@ describe('wharf copy with abfss:// URLs', () => {
     it(`copies a CSV into abfss://${fileSystem}@… (${layout} layout) and back out`, async () => {
       const url = `abfss://${fileSystem}@${account}.dfs.core.windows.net/lake/trips_${layout}?layout=${layout}&endpoint=${encodeURIComponent(endpoint)}`;
       await roundTrip(url, `adls_${layout}`);
+    });
+  }
+});
+
+describe('wharf copy with s3:// URLs', () => {
+  const endpoint = inject('wharf.s3Url');
+  const region = inject('wharf.s3Region');
+  const bucket = `cli-${randomUUID().slice(0, 8)}`;
+  const saved = {
+    id: process.env.AWS_ACCESS_KEY_ID,
+    secret: process.env.AWS_SECRET_ACCESS_KEY,
+  };
+
+  beforeAll(async () => {
+    process.env.AWS_ACCESS_KEY_ID = inject('wharf.s3AccessKeyId');
+    process.env.AWS_SECRET_ACCESS_KEY = inject('wharf.s3SecretAccessKey');
+    const client = new S3Client({ endpoint, region, forcePathStyle: true });
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+    client.destroy();
+  });
+  afterAll(() => {
+    for (const [name, value] of [
+      ['AWS_ACCESS_KEY_ID', saved.id],
+      ['AWS_SECRET_ACCESS_KEY', saved.secret],
+    ] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+
+  for (const layout of ['commits', 'folder']) {
+    it(`copies a CSV into s3://${bucket}/lake/trips (${layout} layout) and back out`, async () => {
+      const url = `s3://${bucket}/lake/trips_${layout}?layout=${layout}&endpoint=${encodeURIComponent(endpoint)}&region=${region}`;
+      await roundTrip(url, `s3_${layout}`);
     });
   }
 });
