@@ -127,9 +127,12 @@ describe('wharf copy between stores', () => {
 
 describe('store URLs and inspect', () => {
   it('names the package to install for a backend that is missing, without the password', async () => {
-    const url = parseStoreUrl('s3://bucket/prefix');
-    expect(url.packageName).toBe('@wharf/store-s3');
-    await expect(url.open()).rejects.toThrow(/npm install @wharf\/store-s3/);
+    // store-redis is not among this package's dependencies: it is missing here as for a user.
+    const url = parseStoreUrl('redis://:hunter2@localhost:6379?table=t');
+    expect(url.packageName).toBe('@wharf/store-redis');
+    const failure = url.open();
+    await expect(failure).rejects.toThrow(/npm install @wharf\/store-redis/);
+    await expect(failure).rejects.not.toThrow(/hunter2/);
     expect(parseStoreUrl('postgres://loader:hunter2@db/prod?table=t').display).toBe(
       'postgres://loader:***@db/prod?table=t',
     );
