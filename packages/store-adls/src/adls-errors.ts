@@ -8,12 +8,21 @@
  */
 import {
   ConnectionError,
+  NETWORK_ERROR_CODES,
   NotFoundError,
   StagingError,
   type StoreError,
   StoreError as StoreErrorClass,
+  TRANSIENT_HTTP_STATUSES,
   ValidationError,
 } from '@wharf/store-core';
+
+/** Network failures: Node's codes, and the Azure pipeline's own for a request never answered. */
+const AZURE_NETWORK_CODES: ReadonlySet<string> = new Set([
+  ...NETWORK_ERROR_CODES,
+  'REQUEST_SEND_ERROR',
+  'TIMEOUT',
+]);
 
 /** Where an error happened, for its message. */
 export interface AdlsErrorContext {
@@ -37,28 +46,6 @@ interface AzureErrorShape {
   readonly message?: unknown;
   readonly details?: { readonly errorCode?: unknown } | undefined;
 }
-
-/** Statuses a later attempt may not get: throttling, timeouts and server failures. */
-const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
-
-/** Network failures (Node's `error.code`, or the pipeline's own codes). */
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'ESOCKETTIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'ERR_SOCKET_CLOSED',
-  'ERR_STREAM_PREMATURE_CLOSE',
-  'UND_ERR_SOCKET',
-  'REQUEST_SEND_ERROR',
-  'TIMEOUT',
-]);
 
 /** Azure's codes for a file system (container) that does not exist. */
 const MISSING_FILE_SYSTEM_CODES = new Set(['FilesystemNotFound', 'ContainerNotFound']);
@@ -96,7 +83,7 @@ function isNetworkFailure(error: unknown): boolean {
   const shape = error as AzureErrorShape | null;
   if (shape?.name === 'AbortError' || shape?.name === 'TimeoutError') return true;
   const code = shape?.code;
-  return statusOf(error) === undefined && typeof code === 'string' && NETWORK_CODES.has(code);
+  return statusOf(error) === undefined && typeof code === 'string' && AZURE_NETWORK_CODES.has(code);
 }
 
 /** The first line of the service's message: Azure appends request ids and times after it. */
@@ -145,7 +132,7 @@ export function toAdlsError(error: unknown, context: AdlsErrorContext): StoreErr
       options,
     );
   }
-  if ((status !== undefined && TRANSIENT_STATUSES.has(status)) || isNetworkFailure(error)) {
+  if ((status !== undefined && TRANSIENT_HTTP_STATUSES.has(status)) || isNetworkFailure(error)) {
     return new ConnectionError(`${prefix}: ${reason}`, options);
   }
   if (status === 404) return new NotFoundError(`${prefix}: ${reason}`, options);

@@ -3,24 +3,12 @@
  * independent inspector reads the file system with a plain SDK client, per FORMAT.md.
  */
 import { fileURLToPath } from 'node:url';
-import {
-  countObjectStaging,
-  inspectObjectDataset,
-  type ObjectReader,
-} from '@wharf/dataset-inspector';
-import { describeConformance } from '@wharf/store-core/conformance';
+import { describeObjectConformance, type ObjectReader } from '@wharf/dataset-inspector';
 // @ts-expect-error: a plain JavaScript module, shared with the kit's child processes.
 import { createStore } from './fixtures/conformance-factory.mjs';
 import { adlsAccount, adlsAccountKey, adlsUrl, freshFileSystem } from './helpers.js';
 
 const fileSystem = await freshFileSystem();
-const env = {
-  WHARF_KIT_ADLS_URL: adlsUrl,
-  WHARF_KIT_ADLS_KEY: adlsAccountKey,
-  WHARF_KIT_ADLS_ACCOUNT: adlsAccount,
-  WHARF_KIT_ADLS_FILESYSTEM: fileSystem.name,
-};
-Object.assign(process.env, env);
 
 /** Raw reads of a dataset's directory with the plain SDK client (not the store's storage). */
 function reader(context: { prefix: string; table: string }): ObjectReader {
@@ -51,18 +39,15 @@ function reader(context: { prefix: string; table: string }): ObjectReader {
   };
 }
 
-for (const layout of ['commits', 'folder'] as const) {
-  await describeConformance({
-    name: `@wharf/store-adls (layout '${layout}')`,
-    createStore: (context) => {
-      process.env.WHARF_KIT_LAYOUT = layout;
-      return createStore(context);
-    },
-    inspect: (context) => inspectObjectDataset(reader(context), layout),
-    inspectStaging: (context) => countObjectStaging(reader(context)),
-    spawn: {
-      module: fileURLToPath(new URL('./fixtures/conformance-factory.mjs', import.meta.url)),
-      env: { ...env, WHARF_KIT_LAYOUT: layout },
-    },
-  });
-}
+await describeObjectConformance({
+  name: '@wharf/store-adls',
+  createStore,
+  factoryModule: fileURLToPath(new URL('./fixtures/conformance-factory.mjs', import.meta.url)),
+  env: {
+    WHARF_KIT_ADLS_URL: adlsUrl,
+    WHARF_KIT_ADLS_KEY: adlsAccountKey,
+    WHARF_KIT_ADLS_ACCOUNT: adlsAccount,
+    WHARF_KIT_ADLS_FILESYSTEM: fileSystem.name,
+  },
+  reader,
+});

@@ -122,6 +122,33 @@ export const ERROR_CLASSES = {
   [ERROR_CODES.COMMIT]: CommitError,
 } as const;
 
+/**
+ * Error codes of Node.js sockets and HTTP clients that mean a request got no answer (refused,
+ * reset, timed out, name not resolved): a backend maps them to a retryable `ConnectionError`.
+ */
+export const NETWORK_ERROR_CODES: ReadonlySet<string> = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'ERR_SOCKET_CLOSED',
+  'ERR_STREAM_PREMATURE_CLOSE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+/**
+ * HTTP statuses a later attempt may succeed with: a timeout (408), throttling (429) and
+ * server failures (500, 502, 503, 504).
+ */
+export const TRANSIENT_HTTP_STATUSES: ReadonlySet<number> = new Set([408, 429, 500, 502, 503, 504]);
+
 /** True when the runner should retry after `error`: a retryable {@link StoreError}. */
 export function isRetryable(error: unknown): boolean {
   return StoreError.isInstance(error) && error.retryable;

@@ -61,12 +61,14 @@ export {
   IntegrityError,
   isRetryable,
   MigrationError,
+  NETWORK_ERROR_CODES,
   NotFoundError,
   QueryError,
   StagingError,
   StoreError,
   type StoreErrorCode,
   type StoreErrorOptions,
+  TRANSIENT_HTTP_STATUSES,
   ValidationError,
 } from './errors.js';
 export { assertIdentifier } from './identifiers.js';
@@ -124,6 +126,7 @@ export {
   widenOptionalSchema,
   widenSchema,
 } from './schema-policy.js';
+export { type EngineCall, StagedStore } from './staged-store.js';
 export {
   type CommitReport,
   type ConnectOptions,

@@ -13,10 +13,12 @@
  */
 import {
   ConnectionError,
+  NETWORK_ERROR_CODES,
   NotFoundError,
   StagingError,
   StoreError,
   type StoreErrorOptions,
+  TRANSIENT_HTTP_STATUSES,
   ValidationError,
 } from '@wharf/store-core';
 
@@ -43,25 +45,6 @@ export interface GcsFailure {
   /** A system error code (`ECONNREFUSED`, `ETIMEDOUT`, …) anywhere in the cause chain. */
   readonly systemCode: string | undefined;
 }
-
-/** Statuses of a request that may succeed when repeated: throttling, timeouts, 5xx. */
-const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
-
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'ESOCKETTIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'ERR_SOCKET_CLOSED',
-  'UND_ERR_SOCKET',
-  'UND_ERR_CONNECT_TIMEOUT',
-]);
 
 const NETWORK_MESSAGES = [
   /socket hang up/i,
@@ -253,12 +236,12 @@ export function toStoreError(error: unknown, context: GcsErrorContext): StoreErr
       { ...options, retryable: false },
     );
   }
-  if (failure.status !== undefined && TRANSIENT_STATUSES.has(failure.status)) {
+  if (failure.status !== undefined && TRANSIENT_HTTP_STATUSES.has(failure.status)) {
     return new ConnectionError(message(statusText(failure)), options);
   }
   if (
     failure.status === undefined &&
-    ((failure.systemCode !== undefined && NETWORK_CODES.has(failure.systemCode)) ||
+    ((failure.systemCode !== undefined && NETWORK_ERROR_CODES.has(failure.systemCode)) ||
       NETWORK_MESSAGES.some((pattern) => pattern.test(failure.message)) ||
       asObject(error)?.type === 'request-timeout' ||
       asObject(error)?.name === 'AbortError')

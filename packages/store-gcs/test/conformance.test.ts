@@ -3,12 +3,7 @@
  * independent inspector reads the bucket with a plain SDK client, per FORMAT.md.
  */
 import { fileURLToPath } from 'node:url';
-import {
-  countObjectStaging,
-  inspectObjectDataset,
-  type ObjectReader,
-} from '@wharf/dataset-inspector';
-import { describeConformance } from '@wharf/store-core/conformance';
+import { describeObjectConformance, type ObjectReader } from '@wharf/dataset-inspector';
 // @ts-expect-error: a plain JavaScript module, shared with the kit's child processes.
 import { createStore } from './fixtures/conformance-factory.mjs';
 import { freshBucket, rawClient, testServer } from './helpers.js';
@@ -16,12 +11,6 @@ import { freshBucket, rawClient, testServer } from './helpers.js';
 const server = testServer();
 const client = rawClient(server);
 const bucket = await freshBucket(client, 'conformance');
-const env = {
-  WHARF_KIT_GCS_URL: server.url,
-  WHARF_KIT_GCS_PROJECT: server.projectId,
-  WHARF_KIT_GCS_BUCKET: bucket,
-};
-Object.assign(process.env, env);
 
 /** Raw reads of a dataset's prefix with the plain SDK client (not the store's storage). */
 function reader(context: { prefix: string; table: string }): ObjectReader {
@@ -43,18 +32,14 @@ function reader(context: { prefix: string; table: string }): ObjectReader {
   };
 }
 
-for (const layout of ['commits', 'folder'] as const) {
-  await describeConformance({
-    name: `@wharf/store-gcs (layout '${layout}')`,
-    createStore: (context) => {
-      process.env.WHARF_KIT_LAYOUT = layout;
-      return createStore(context);
-    },
-    inspect: (context) => inspectObjectDataset(reader(context), layout),
-    inspectStaging: (context) => countObjectStaging(reader(context)),
-    spawn: {
-      module: fileURLToPath(new URL('./fixtures/conformance-factory.mjs', import.meta.url)),
-      env: { ...env, WHARF_KIT_LAYOUT: layout },
-    },
-  });
-}
+await describeObjectConformance({
+  name: '@wharf/store-gcs',
+  createStore,
+  factoryModule: fileURLToPath(new URL('./fixtures/conformance-factory.mjs', import.meta.url)),
+  env: {
+    WHARF_KIT_GCS_URL: server.url,
+    WHARF_KIT_GCS_PROJECT: server.projectId,
+    WHARF_KIT_GCS_BUCKET: bucket,
+  },
+  reader,
+});

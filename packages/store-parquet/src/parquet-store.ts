@@ -15,27 +15,21 @@ import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
-  type ArrowInput,
   type ArrowTypeName,
   type Checkpoint,
   COMMON_ARROW_TYPES,
-  type CommitReport,
-  type FaultHook,
   type JournalEntry,
   keyColumns,
-  type MetricsSnapshot,
   type PartToStage,
   type PublishResult,
   type ReadOptions,
-  type RecoveryReport,
   type RunInfo,
-  type RunSettings,
   type RunType,
   type SchemaOptions,
   type StagedPart,
+  StagedStore,
   StagedWriter,
   type StagingPrimitives,
-  Store,
   type StoreCapabilities,
   type StoreDescription,
   ValidationError,
@@ -224,7 +218,7 @@ type PartRef = StagedFile[];
  * // DuckDB, Spark, Polars or pyarrow read /data/trips/*.parquet: exactly this commit.
  * console.log(report.rows, report.parts);
  */
-export class ParquetStore extends Store {
+export class ParquetStore extends StagedStore {
   readonly capabilities: StoreCapabilities;
   readonly name: string;
   readonly #layout: DatasetLayout;
@@ -236,11 +230,15 @@ export class ParquetStore extends Store {
   readonly #keepVersions: number;
   readonly #lockTimeoutMs: number;
   readonly #encoder: ParquetEncoder;
-  readonly #writer: StagedWriter;
+  protected readonly writer: StagedWriter;
   /** The last sequence number given to a staged file: the retry-sensitive state. */
   #sequence = 0;
   /** Production's schema when the current run began (for early checks of appending runs). */
   #productionSchema: Schema | undefined;
+
+  protected override get mergeKey(): readonly string[] {
+    return this.#key;
+  }
 
   constructor(options: ParquetStoreOptions) {
     super();
@@ -305,7 +303,7 @@ export class ParquetStore extends Store {
       multiProcess: true,
       arrowTypes: PARQUET_ARROW_TYPES,
     };
-    this.#writer = new StagedWriter({
+    this.writer = new StagedWriter({
       name: this.name,
       capabilities: this.capabilities,
       primitives: this.#primitives(),
@@ -323,47 +321,6 @@ export class ParquetStore extends Store {
     return this.#layout.folder;
   }
 
-  /** Bytes of Arrow data buffered in memory and not yet staged. */
-  get bufferedBytes(): number {
-    return this.#writer.bufferedBytes;
-  }
-
-  override get faults(): FaultHook {
-    return this.#writer.faults;
-  }
-
-  override metrics(): MetricsSnapshot {
-    return this.#writer.metrics.snapshot();
-  }
-
-  async write(data: ArrowInput): Promise<void> {
-    this.assertOpen('write');
-    await this.#writer.write(data);
-  }
-
-  async finish(): Promise<CommitReport> {
-    this.assertOpen('finish');
-    return this.#writer.finish();
-  }
-
-  override async configureForRun(runType: RunType, settings: RunSettings = {}): Promise<void> {
-    this.assertOpen('configureForRun');
-    if (runType === 'merge' && this.#key.length === 0) {
-      throw new ValidationError(`${this.name}: a merge run needs key columns; set the key option`);
-    }
-    await this.#writer.configure(runType, settings);
-  }
-
-  override async cleanupStaging(): Promise<void> {
-    this.assertOpen('cleanupStaging');
-    await this.#writer.cleanup();
-  }
-
-  override async resetRetrySensitiveState(): Promise<void> {
-    this.assertOpen('resetRetrySensitiveState');
-    await this.#writer.resetRetrySensitiveState();
-  }
-
   override async describe(): Promise<StoreDescription> {
     this.assertOpen('describe');
     const current = await guard(
@@ -378,7 +335,7 @@ export class ParquetStore extends Store {
       ...(schema ? { schema } : {}),
       rows: manifest?.rows ?? 0,
       committedRuns: manifest?.publishedRuns ?? [],
-      staging: await this.#writer.inspect(),
+      staging: await this.stagingSnapshot(),
       details: {
         folder: this.#layout.folder,
         version: current?.name ?? 'none',
@@ -386,11 +343,6 @@ export class ParquetStore extends Store {
         bytes: manifest?.files.reduce((sum, file) => sum + file.bytes, 0) ?? 0,
       },
     };
-  }
-
-  override async recover(): Promise<RecoveryReport> {
-    this.assertOpen('recover');
-    return this.#writer.recover();
   }
 
   /**
@@ -458,7 +410,7 @@ export class ParquetStore extends Store {
   }
 
   protected override async onClose(): Promise<void> {
-    await this.#writer.abort();
+    await this.writer.abort();
   }
 
   protected override async ping(): Promise<Record<string, unknown>> {

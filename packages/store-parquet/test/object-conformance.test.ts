@@ -6,12 +6,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  countObjectStaging,
-  inspectObjectDataset,
-  type ObjectReader,
-} from '@wharf/dataset-inspector';
-import { describeConformance } from '@wharf/store-core/conformance';
+import { describeObjectConformance, type ObjectReader } from '@wharf/dataset-inspector';
 // @ts-expect-error: a plain JavaScript module, shared with the kit's child processes.
 import { bucketOf, createStore } from './fixtures/object-conformance-factory.mjs';
 
@@ -31,21 +26,12 @@ function folderReader(root: string): ObjectReader {
   };
 }
 
-for (const layout of ['commits', 'folder'] as const) {
-  process.env.WHARF_OBJECT_LAYOUT = layout;
-  const reader = (context: { directory: string; table: string }) =>
-    folderReader(join(bucketOf(context), context.table));
-  await describeConformance({
-    name: `@wharf/store-parquet/object (layout '${layout}')`,
-    createStore: (context) => {
-      process.env.WHARF_OBJECT_LAYOUT = layout;
-      return createStore(context);
-    },
-    inspect: (context) => inspectObjectDataset(reader(context), layout),
-    inspectStaging: (context) => countObjectStaging(reader(context)),
-    spawn: {
-      module: fileURLToPath(new URL('./fixtures/object-conformance-factory.mjs', import.meta.url)),
-      env: { WHARF_OBJECT_LAYOUT: layout },
-    },
-  });
-}
+await describeObjectConformance({
+  name: '@wharf/store-parquet/object',
+  createStore,
+  factoryModule: fileURLToPath(
+    new URL('./fixtures/object-conformance-factory.mjs', import.meta.url),
+  ),
+  env: {},
+  reader: (context) => folderReader(join(bucketOf(context), context.table)),
+});

@@ -6,31 +6,26 @@
  * `StagedWriter`; this class supplies its primitives.
  */
 import {
-  type ArrowInput,
   assertIdentifier,
-  type CommitReport,
   ConnectionError,
-  type FaultHook,
+  type EngineCall,
   type JournalEntry,
   keyColumns,
   type ListQuery,
-  type MetricsSnapshot,
   NotFoundError,
   type PartToStage,
   type PublishResult,
   type ReadOptions,
   type RecordKey,
-  type RecoveryReport,
   type Row,
   type RunInfo,
-  type RunSettings,
   type RunType,
   SimulatedCrash,
   type StagedPart,
+  StagedStore,
   StagedWriter,
   StagingError,
   type StagingPrimitives,
-  Store,
   type StoreCapabilities,
   type StoreDescription,
   type TenantView,
@@ -130,7 +125,7 @@ interface ScopedRecords {
  * const report = await runFlow(() => readBatches(), store, { runType: 'merge' });
  * console.log(report.rows, await store.count());
  */
-export class PostgresStore extends Store {
+export class PostgresStore extends StagedStore {
   /** Every run type, atomic commits, the record API, tenants, soft delete, vector search. */
   readonly capabilities: StoreCapabilities;
   /** `postgres:<pgSchema>.<table>`; never contains a credential. */
@@ -138,13 +133,17 @@ export class PostgresStore extends Store {
   readonly #options: PostgresStoreOptions;
   readonly #target: PostgresTarget;
   readonly #key: string[];
-  readonly #writer: StagedWriter;
+  protected readonly writer: StagedWriter;
   #pool: pg.Pool | undefined;
   #ownsPool = false;
   #session: RunSession | undefined;
   readonly #onPoolError = (): void => {
     // An idle client lost its connection (a server restart, say); the pool drops it.
   };
+
+  protected override get mergeKey(): readonly string[] {
+    return this.#key;
+  }
 
   constructor(options: PostgresStoreOptions) {
     super();
@@ -189,7 +188,7 @@ export class PostgresStore extends Store {
       multiProcess: true,
       arrowTypes: POSTGRES_ARROW_TYPES,
     };
-    this.#writer = new StagedWriter({
+    this.writer = new StagedWriter({
       name: this.name,
       capabilities: this.capabilities,
       primitives: this.#primitives(),
@@ -202,20 +201,9 @@ export class PostgresStore extends Store {
     });
   }
 
-  /** Bytes of Arrow data buffered in memory and not yet staged (at most about `partBytes`). */
-  get bufferedBytes(): number {
-    return this.#writer.bufferedBytes;
-  }
-
   /** The staging engine's fault hook (tests arm it; `WHARF_FAULT` arms it in a child). */
-  override get faults(): FaultHook {
-    return this.#writer.faults;
-  }
 
   /** Operation counts and latencies of this store. */
-  override metrics(): MetricsSnapshot {
-    return this.#writer.metrics.snapshot();
-  }
 
   /**
    * Shares a `pg.Pool` (from `pg` 8) with other stores, before `connect()`. The store then
@@ -238,40 +226,6 @@ export class PostgresStore extends Store {
     this.#ownsPool = false;
   }
 
-  /** Stages a Table or RecordBatch through `COPY`; nothing is visible before `finish()`. */
-  async write(data: ArrowInput): Promise<void> {
-    this.assertOpen('write');
-    await this.#engine(() => this.#writer.write(data));
-  }
-
-  /** Publishes the run in one transaction (a no-op for a run id already published). */
-  async finish(): Promise<CommitReport> {
-    this.assertOpen('finish');
-    return this.#engine(() => this.#writer.finish());
-  }
-
-  /** Sets the next run's type and id; `merge` needs the `key` option. */
-  override async configureForRun(runType: RunType, settings: RunSettings = {}): Promise<void> {
-    this.assertOpen('configureForRun');
-    if (runType === 'merge' && this.#key.length === 0) {
-      throw new ValidationError(`${this.name}: a merge run needs key columns; set the key option`);
-    }
-    await this.#writer.configure(runType, settings);
-  }
-
-  /** Drops the current or failed run's staging table and journal entry. */
-  override async cleanupStaging(): Promise<void> {
-    this.assertOpen('cleanupStaging');
-    await this.#engine(() => this.#writer.cleanup());
-  }
-
-  /** Resets per-run state before a retry. */
-  override async resetRetrySensitiveState(): Promise<void> {
-    this.assertOpen('resetRetrySensitiveState');
-    await this.#writer.resetRetrySensitiveState();
-  }
-
-  /** Publishes or discards what dead writers left (also run by `connect()`). */
   override async describe(): Promise<StoreDescription> {
     this.assertOpen('describe');
     const target = this.#target;
@@ -297,14 +251,9 @@ export class PostgresStore extends Store {
       ...(facts.production.schema ? { schema: facts.production.schema } : {}),
       rows: facts.rows,
       committedRuns: facts.runs,
-      staging: await this.#writer.inspect(),
+      staging: await this.stagingSnapshot(),
       details: { table: target.qualified, managedByWharf: facts.production.stored },
     };
-  }
-
-  override async recover(): Promise<RecoveryReport> {
-    this.assertOpen('recover');
-    return this.#engine(() => this.#writer.recover());
   }
 
   /**
@@ -314,7 +263,7 @@ export class PostgresStore extends Store {
    */
   async migrate(migrations: readonly Migration[]): Promise<MigrationReport> {
     this.assertOpen('migrate');
-    return this.#writer.metrics.track('migrate', () =>
+    return this.writer.metrics.track('migrate', () =>
       this.#guard('migrate', () =>
         withLease(this.#requirePool(), (leased) => runMigrations(leased, this.#target, migrations)),
       ),
@@ -433,7 +382,7 @@ export class PostgresStore extends Store {
   }
 
   protected override async onClose(): Promise<void> {
-    await this.#writer.abort();
+    await this.writer.abort();
     this.#endSession();
     const pool = this.#pool;
     if (pool === undefined) return;
@@ -459,11 +408,11 @@ export class PostgresStore extends Store {
   }
 
   /**
-   * Runs an engine call. When the fault hook simulates a crash, the run's connection is
+   * Runs an engine call (write, finish, cleanup, recover). When the fault hook simulates a crash, the run's connection is
    * destroyed as a dying process's would be, so the server frees what it held (an open COPY,
    * locks) and recovery by another store never waits on it.
    */
-  async #engine<T>(action: () => Promise<T>): Promise<T> {
+  protected override async runEngine<T>(_call: EngineCall, action: () => Promise<T>): Promise<T> {
     try {
       return await action();
     } catch (error) {
@@ -726,7 +675,7 @@ export class PostgresStore extends Store {
     create?: Row,
   ): Promise<T> {
     this.assertOpen(operation);
-    return this.#writer.metrics.track(operation, () =>
+    return this.writer.metrics.track(operation, () =>
       this.#guard(operation, () =>
         withLease(this.#requirePool(), async (leased) => {
           let production = await readProduction(leased.client, this.#target);

@@ -18,6 +18,7 @@
  */
 import {
   ConnectionError,
+  NETWORK_ERROR_CODES,
   NotFoundError,
   StagingError,
   StoreError,
@@ -38,22 +39,6 @@ export interface S3ErrorContext {
   /** The secret key and session token, stripped from the message if they ever appear. */
   readonly secrets?: readonly string[];
 }
-
-/** Socket-level codes of Node.js: the request never got an answer. */
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'ENOTFOUND',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-  'ERR_SOCKET_CLOSED',
-  'ERR_STREAM_PREMATURE_CLOSE',
-  'UND_ERR_SOCKET',
-]);
 
 /** Error names of the SDK and the service that a later retry can fix. */
 const TRANSIENT_NAMES = new Set([
@@ -162,7 +147,7 @@ export function isTransientS3Error(error: unknown): boolean {
   return (
     (status !== undefined && TRANSIENT_STATUSES.has(status)) ||
     TRANSIENT_NAMES.has(errorNameOf(error)) ||
-    (code !== undefined && NETWORK_CODES.has(code))
+    (code !== undefined && NETWORK_ERROR_CODES.has(code))
   );
 }
 

@@ -2,7 +2,7 @@
  * The conformance kit's store factory, imported by the test and by the kit's child processes
  * (plain Node.js, so it loads the built package). The radosgw to use and the bucket come from
  * the environment: WHARF_KIT_S3_URL, WHARF_KIT_S3_REGION, WHARF_KIT_S3_ACCESS_KEY_ID,
- * WHARF_KIT_S3_SECRET_ACCESS_KEY, WHARF_KIT_S3_BUCKET; WHARF_KIT_S3_LAYOUT picks the layout.
+ * WHARF_KIT_S3_SECRET_ACCESS_KEY, WHARF_KIT_S3_BUCKET; WHARF_KIT_LAYOUT picks the layout.
  */
 import { S3Store } from '../dist/index.js';
 
@@ -40,7 +40,7 @@ export function createStore(context) {
             secretAccessKey: environment('WHARF_KIT_S3_SECRET_ACCESS_KEY'),
           },
         }),
-    layout: process.env.WHARF_KIT_S3_LAYOUT ?? 'commits',
+    layout: process.env.WHARF_KIT_LAYOUT ?? 'commits',
     ...(context.key ? { key: [...context.key] } : {}),
   });
 }

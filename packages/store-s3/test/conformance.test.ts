@@ -5,12 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import {
-  countObjectStaging,
-  inspectObjectDataset,
-  type ObjectReader,
-} from '@wharf/dataset-inspector';
-import { describeConformance } from '@wharf/store-core/conformance';
+import { describeObjectConformance, type ObjectReader } from '@wharf/dataset-inspector';
 import { afterAll } from 'vitest';
 import { createStore, KIT_PREFIX } from './conformance-factory.mjs';
 import { createBucket, rawClient, s3Server } from './helpers.js';
@@ -30,7 +25,6 @@ const environment = {
   WHARF_KIT_S3_SECRET_ACCESS_KEY: server.secretAccessKey,
   WHARF_KIT_S3_BUCKET: bucket,
 };
-Object.assign(process.env, environment);
 
 /** Raw reads of one check's dataset prefix. */
 function reader(table: string): ObjectReader {
@@ -64,18 +58,10 @@ function reader(table: string): ObjectReader {
   };
 }
 
-for (const layout of ['commits', 'folder'] as const) {
-  await describeConformance({
-    name: `@wharf/store-s3 on radosgw (layout '${layout}')`,
-    createStore: (context) => {
-      process.env.WHARF_KIT_S3_LAYOUT = layout;
-      return createStore(context);
-    },
-    inspect: (context) => inspectObjectDataset(reader(context.table), layout),
-    inspectStaging: (context) => countObjectStaging(reader(context.table)),
-    spawn: {
-      module: fileURLToPath(new URL('./conformance-factory.mjs', import.meta.url)),
-      env: { ...environment, WHARF_KIT_S3_LAYOUT: layout },
-    },
-  });
-}
+await describeObjectConformance({
+  name: '@wharf/store-s3 on radosgw',
+  createStore,
+  factoryModule: fileURLToPath(new URL('./conformance-factory.mjs', import.meta.url)),
+  env: environment,
+  reader: (context) => reader(context.table),
+});

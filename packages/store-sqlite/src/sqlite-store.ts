@@ -4,24 +4,18 @@
  * (see `sqlite-staging.ts`); the record API works on the production table directly.
  */
 import {
-  type ArrowInput,
   assertIdentifier,
-  type CommitReport,
   ConnectionError,
-  type FaultHook,
   keyColumns,
   type ListQuery,
-  type MetricsSnapshot,
   type ReadOptions,
   type RecordKey,
   type RecordOptions,
-  type RecoveryReport,
   type Row,
-  type RunSettings,
   type RunType,
   type SchemaOptions,
+  StagedStore,
   StagedWriter,
-  Store,
   type StoreCapabilities,
   type StoreDescription,
   type TenantView,
@@ -152,7 +146,7 @@ function isDatabaseHandle(value: unknown): value is SqliteDatabase {
  * await runFlow([trips], store, { runType: 'full_drop' });
  * console.log(await store.count(), await store.get(2n));
  */
-export class SqliteStore extends Store {
+export class SqliteStore extends StagedStore {
   readonly capabilities: StoreCapabilities;
   readonly name: string;
   /** The production table. */
@@ -162,10 +156,14 @@ export class SqliteStore extends Store {
   readonly #options: SqliteStoreOptions;
   readonly #table: string;
   readonly #key: string[];
-  readonly #writer: StagedWriter;
+  protected readonly writer: StagedWriter;
   readonly #records: SqliteRecords;
   #pool: SqliteDatabase | undefined;
   #database: SqliteDatabase | undefined;
+
+  protected override get mergeKey(): readonly string[] {
+    return this.#key;
+  }
 
   constructor(options: SqliteStoreOptions) {
     super();
@@ -188,7 +186,7 @@ export class SqliteStore extends Store {
       multiProcess: !isPrivateDatabase(options.filename),
       arrowTypes: SQLITE_ARROW_TYPES,
     };
-    this.#writer = new StagedWriter({
+    this.writer = new StagedWriter({
       name: this.name,
       capabilities: this.capabilities,
       primitives: sqliteStagingPrimitives({
@@ -214,24 +212,11 @@ export class SqliteStore extends Store {
       schema: options.schema,
       run: async (operation, action) => {
         this.assertOpen(operation);
-        return this.#writer.metrics.track(operation, async () =>
+        return this.writer.metrics.track(operation, async () =>
           withStoreErrors(this.#context(operation), () => action(this.#db())),
         );
       },
     });
-  }
-
-  /** Bytes of Arrow data buffered in memory and not yet staged (bounded by `partBytes` + a batch). */
-  get bufferedBytes(): number {
-    return this.#writer.bufferedBytes;
-  }
-
-  override get faults(): FaultHook {
-    return this.#writer.faults;
-  }
-
-  override metrics(): MetricsSnapshot {
-    return this.#writer.metrics.snapshot();
   }
 
   /**
@@ -247,34 +232,6 @@ export class SqliteStore extends Store {
       throw new ValidationError(`${this.name}: setPool() must be called before connect()`);
     }
     this.#pool = database;
-  }
-
-  async write(data: ArrowInput): Promise<void> {
-    this.assertOpen('write');
-    await this.#writer.write(data);
-  }
-
-  async finish(): Promise<CommitReport> {
-    this.assertOpen('finish');
-    return this.#writer.finish();
-  }
-
-  override async configureForRun(runType: RunType, settings: RunSettings = {}): Promise<void> {
-    this.assertOpen('configureForRun');
-    if (runType === 'merge' && this.#key.length === 0) {
-      throw new ValidationError(`${this.name}: a merge run needs key columns; set the key option`);
-    }
-    await this.#writer.configure(runType, settings);
-  }
-
-  override async cleanupStaging(): Promise<void> {
-    this.assertOpen('cleanupStaging');
-    await this.#writer.cleanup();
-  }
-
-  override async resetRetrySensitiveState(): Promise<void> {
-    this.assertOpen('resetRetrySensitiveState');
-    await this.#writer.resetRetrySensitiveState();
   }
 
   override async describe(): Promise<StoreDescription> {
@@ -296,14 +253,9 @@ export class SqliteStore extends Store {
       ...(facts.schema ? { schema: facts.schema } : {}),
       rows: facts.rows,
       committedRuns: facts.committedRuns,
-      staging: await this.#writer.inspect(),
+      staging: await this.stagingSnapshot(),
       details: { filename: this.#options.filename, table: this.#table },
     };
-  }
-
-  override async recover(): Promise<RecoveryReport> {
-    this.assertOpen('recover');
-    return this.#writer.recover();
   }
 
   /**
@@ -430,7 +382,7 @@ export class SqliteStore extends Store {
   }
 
   protected override async onClose(): Promise<void> {
-    await this.#writer.abort();
+    await this.writer.abort();
     const database = this.#database;
     this.#database = undefined;
     if (database && database !== this.#pool) {

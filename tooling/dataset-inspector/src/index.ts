@@ -3,6 +3,12 @@
  * reads what a dataset holds the way an outside reader does (DuckDB, hyparquet, the formats
  * FORMAT.md documents), never through a store or parquet-wasm.
  */
+
+export {
+  describeObjectConformance,
+  OBJECT_LAYOUTS,
+  type ObjectConformanceOptions,
+} from './object-conformance.js';
 export {
   committedKeys,
   countObjectStaging,

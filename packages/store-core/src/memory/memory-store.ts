@@ -5,14 +5,12 @@
  * `database`); with `directory` they live in files, so several processes share them.
  */
 import type { RecordBatch, Schema } from 'apache-arrow';
-import type { ArrowInput } from '../arrow-input.js';
 import {
   type ArrowTypeName,
   COMMON_ARROW_TYPES,
   type RunType,
   type StoreCapabilities,
 } from '../capabilities.js';
-import type { FaultHook } from '../engine/fault-hook.js';
 import type { RunInfo, StagedPart } from '../engine/journal.js';
 import type {
   Checkpoint,
@@ -23,7 +21,6 @@ import type {
 import { StagedWriter } from '../engine/staged-writer.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { assertIdentifier } from '../identifiers.js';
-import type { MetricsSnapshot } from '../metrics.js';
 import { checkWhere, describeKey, keyRow, matchesWhere, orderTerms } from '../record-query.js';
 import {
   keyColumns,
@@ -41,15 +38,8 @@ import {
   schemaFromRow,
   widenOptionalSchema,
 } from '../schema-policy.js';
-import {
-  type CommitReport,
-  type ReadOptions,
-  type RecoveryReport,
-  type RunSettings,
-  Store,
-  type StoreDescription,
-  type TenantView,
-} from '../store.js';
+import { StagedStore } from '../staged-store.js';
+import type { ReadOptions, StoreDescription, TenantView } from '../store.js';
 import { vectorScore } from '../vector-score.js';
 import {
   batchFromRows,
@@ -107,14 +97,18 @@ interface Scope {
  * await runFlow([table], store, { runType: 'full_drop' });
  * console.log(await store.count());
  */
-export class MemoryStore extends Store {
+export class MemoryStore extends StagedStore {
   readonly capabilities: StoreCapabilities;
   readonly name: string;
   readonly #options: MemoryStoreOptions;
   readonly #table: string;
   readonly #key: string[];
   readonly #storage: MemoryStorage;
-  readonly #writer: StagedWriter;
+  protected readonly writer: StagedWriter;
+
+  protected override get mergeKey(): readonly string[] {
+    return this.#key;
+  }
 
   constructor(options: MemoryStoreOptions) {
     super();
@@ -140,7 +134,7 @@ export class MemoryStore extends Store {
       multiProcess: options.directory !== undefined,
       arrowTypes: MEMORY_ARROW_TYPES,
     };
-    this.#writer = new StagedWriter({
+    this.writer = new StagedWriter({
       name: this.name,
       capabilities: this.capabilities,
       primitives: this.#primitives(),
@@ -152,47 +146,6 @@ export class MemoryStore extends Store {
     });
   }
 
-  /** Bytes buffered in memory and not yet staged. */
-  get bufferedBytes(): number {
-    return this.#writer.bufferedBytes;
-  }
-
-  override get faults(): FaultHook {
-    return this.#writer.faults;
-  }
-
-  override metrics(): MetricsSnapshot {
-    return this.#writer.metrics.snapshot();
-  }
-
-  async write(data: ArrowInput): Promise<void> {
-    this.assertOpen('write');
-    await this.#writer.write(data);
-  }
-
-  async finish(): Promise<CommitReport> {
-    this.assertOpen('finish');
-    return this.#writer.finish();
-  }
-
-  override async configureForRun(runType: RunType, settings: RunSettings = {}): Promise<void> {
-    this.assertOpen('configureForRun');
-    if (runType === 'merge' && this.#key.length === 0) {
-      throw new ValidationError(`${this.name}: a merge run needs key columns; set the key option`);
-    }
-    await this.#writer.configure(runType, settings);
-  }
-
-  override async cleanupStaging(): Promise<void> {
-    this.assertOpen('cleanupStaging');
-    await this.#writer.cleanup();
-  }
-
-  override async resetRetrySensitiveState(): Promise<void> {
-    this.assertOpen('resetRetrySensitiveState');
-    await this.#writer.resetRetrySensitiveState();
-  }
-
   override async describe(): Promise<StoreDescription> {
     this.assertOpen('describe');
     const state = await this.#storage.read(this.#table);
@@ -202,17 +155,12 @@ export class MemoryStore extends Store {
       ...(state.schema ? { schema: state.schema } : {}),
       rows: state.batches.reduce((sum, batch) => sum + batch.numRows, 0),
       committedRuns: state.publishedRuns,
-      staging: await this.#writer.inspect(),
+      staging: await this.stagingSnapshot(),
       details: {
         storage: this.#options.directory === undefined ? 'process' : 'directory',
         softDeleted: Object.keys(state.deleted).length,
       },
     };
-  }
-
-  override async recover(): Promise<RecoveryReport> {
-    this.assertOpen('recover');
-    return this.#writer.recover();
   }
 
   override async *read(options: ReadOptions = {}): AsyncIterable<RecordBatch> {
@@ -273,7 +221,7 @@ export class MemoryStore extends Store {
   /** @internal The record API within a scope (the whole table, or one tenant). */
   async scopedGet(key: RecordKey, scope: Scope): Promise<Row | undefined> {
     this.assertOpen('get');
-    return this.#writer.metrics.track('get', async () => {
+    return this.writer.metrics.track('get', async () => {
       const state = await this.#storage.read(this.#table);
       return this.#find(state, keyRow(this.#key, key), scope)?.row;
     });
@@ -282,7 +230,7 @@ export class MemoryStore extends Store {
   /** @internal */
   async scopedInsert(row: Row, scope: Scope): Promise<void> {
     this.assertOpen('insert');
-    return this.#writer.metrics.track('insert', async () => {
+    return this.writer.metrics.track('insert', async () => {
       const scoped = this.#scopeRow(row, scope);
       await this.#storage.update(this.#table, (state) => {
         const existing = this.#find(state, scoped, {}, true);
@@ -300,7 +248,7 @@ export class MemoryStore extends Store {
   /** @internal */
   async scopedUpdate(key: RecordKey, patch: Row, scope: Scope): Promise<Row> {
     this.assertOpen('update');
-    return this.#writer.metrics.track('update', async () => {
+    return this.writer.metrics.track('update', async () => {
       const target = keyRow(this.#key, key);
       for (const column of this.#key) {
         if (column in patch && keyString([column], patch) !== keyString([column], target)) {
@@ -338,7 +286,7 @@ export class MemoryStore extends Store {
   /** @internal */
   async scopedUpsert(row: Row, scope: Scope): Promise<void> {
     this.assertOpen('upsert');
-    return this.#writer.metrics.track('upsert', async () => {
+    return this.writer.metrics.track('upsert', async () => {
       const scoped = this.#scopeRow(row, scope);
       await this.#storage.update(this.#table, (state) => {
         const found = this.#find(state, scoped, {}, true);
@@ -375,7 +323,7 @@ export class MemoryStore extends Store {
   /** @internal */
   async scopedDelete(key: RecordKey, scope: Scope): Promise<boolean> {
     this.assertOpen('delete');
-    return this.#writer.metrics.track('delete', async () => {
+    return this.writer.metrics.track('delete', async () => {
       const target = keyRow(this.#key, key);
       return this.#storage.update(this.#table, (state) => {
         const found = this.#find(state, target, scope);
@@ -409,7 +357,7 @@ export class MemoryStore extends Store {
   /** @internal */
   async scopedRestore(key: RecordKey, scope: Scope): Promise<void> {
     this.assertOpen('restore');
-    return this.#writer.metrics.track('restore', async () => {
+    return this.writer.metrics.track('restore', async () => {
       this.#requireSoftDelete('restore');
       const target = keyRow(this.#key, key);
       await this.#storage.update(this.#table, (state) => {
@@ -429,7 +377,7 @@ export class MemoryStore extends Store {
   /** @internal */
   async scopedList(query: ListQuery, scope: Scope, deletedOnly: boolean): Promise<Row[]> {
     this.assertOpen(deletedOnly ? 'listDeleted' : 'list');
-    return this.#writer.metrics.track(deletedOnly ? 'listDeleted' : 'list', async () => {
+    return this.writer.metrics.track(deletedOnly ? 'listDeleted' : 'list', async () => {
       if (deletedOnly) this.#requireSoftDelete('listDeleted');
       const state = await this.#storage.read(this.#table);
       const columns = this.#columns(state);
@@ -443,7 +391,7 @@ export class MemoryStore extends Store {
   /** @internal */
   async scopedCount(where: Where, scope: Scope): Promise<number> {
     this.assertOpen('count');
-    return this.#writer.metrics.track('count', async () => {
+    return this.writer.metrics.track('count', async () => {
       const state = await this.#storage.read(this.#table);
       return this.#visible(state, scope, where, false).length;
     });
@@ -452,7 +400,7 @@ export class MemoryStore extends Store {
   /** @internal */
   async scopedSearch(query: VectorQuery, scope: Scope): Promise<VectorHit[]> {
     this.assertOpen('search');
-    return this.#writer.metrics.track('search', async () => {
+    return this.writer.metrics.track('search', async () => {
       if (!Number.isInteger(query.k) || query.k < 1)
         throw new ValidationError('search: k must be a positive integer');
       const state = await this.#storage.read(this.#table);
@@ -472,7 +420,7 @@ export class MemoryStore extends Store {
   }
 
   protected override async onClose(): Promise<void> {
-    await this.#writer.abort();
+    await this.writer.abort();
   }
 
   protected override async ping(): Promise<Record<string, unknown>> {

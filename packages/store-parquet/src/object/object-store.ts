@@ -19,30 +19,24 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import {
-  type ArrowInput,
   type Checkpoint,
-  type CommitReport,
   ConflictError,
   decodeSchema,
   encodeSchema,
-  type FaultHook,
   IntegrityError,
   type JournalEntry,
   keyColumns,
-  type MetricsSnapshot,
   NotFoundError,
   type PartToStage,
   type PublishResult,
   type ReadOptions,
   type RecoveryReport,
   type RunInfo,
-  type RunSettings,
-  type RunType,
   SimulatedCrash,
   type StagedPart,
+  StagedStore,
   StagedWriter,
   type StagingPrimitives,
-  Store,
   type StoreCapabilities,
   type StoreDescription,
   StoreError,
@@ -125,7 +119,7 @@ type PartRef = CommitFile[];
  *   }
  * }
  */
-export class ObjectParquetStore extends Store {
+export class ObjectParquetStore extends StagedStore {
   readonly capabilities: StoreCapabilities;
   readonly name: string;
   /** How the dataset lies in the bucket. */
@@ -137,7 +131,7 @@ export class ObjectParquetStore extends Store {
   readonly #rowGroupRows: number;
   readonly #keepCommits: number;
   readonly #encoder: ParquetEncoder;
-  readonly #writer: StagedWriter;
+  protected readonly writer: StagedWriter;
   readonly #commits: CommitReader;
   /** Folder-layout versions known to be applied. */
   readonly #applied = new Set<number>();
@@ -203,7 +197,7 @@ export class ObjectParquetStore extends Store {
       multiProcess: true,
       arrowTypes: PARQUET_ARROW_TYPES,
     };
-    this.#writer = new StagedWriter({
+    this.writer = new StagedWriter({
       name: this.name,
       capabilities: this.capabilities,
       primitives: this.#primitives(),
@@ -216,55 +210,17 @@ export class ObjectParquetStore extends Store {
     });
   }
 
+  protected override get mergeKey(): readonly string[] {
+    return this.#key;
+  }
+
   /** The storage the dataset lives in. */
   get storage(): ObjectStorage {
     return this.#storage;
   }
 
-  /** Bytes of Arrow data buffered in memory and not yet staged. */
-  get bufferedBytes(): number {
-    return this.#writer.bufferedBytes;
-  }
-
-  override get faults(): FaultHook {
-    return this.#writer.faults;
-  }
-
-  override metrics(): MetricsSnapshot {
-    return this.#writer.metrics.snapshot();
-  }
-
-  async write(data: ArrowInput): Promise<void> {
-    this.assertOpen('write');
-    await this.#writer.write(data);
-  }
-
-  async finish(): Promise<CommitReport> {
-    this.assertOpen('finish');
-    return this.#writer.finish();
-  }
-
-  override async configureForRun(runType: RunType, settings: RunSettings = {}): Promise<void> {
-    this.assertOpen('configureForRun');
-    if (runType === 'merge' && this.#key.length === 0) {
-      throw new ValidationError(`${this.name}: a merge run needs key columns; set the key option`);
-    }
-    await this.#writer.configure(runType, settings);
-  }
-
-  override async cleanupStaging(): Promise<void> {
-    this.assertOpen('cleanupStaging');
-    await this.#writer.cleanup();
-  }
-
-  override async resetRetrySensitiveState(): Promise<void> {
-    this.assertOpen('resetRetrySensitiveState');
-    await this.#writer.resetRetrySensitiveState();
-  }
-
   override async recover(): Promise<RecoveryReport> {
-    this.assertOpen('recover');
-    const report = await this.#writer.recover();
+    const report = await super.recover();
     if (this.layout === 'folder') {
       // A folder commit another writer left half-applied is finished here.
       const { record, listing } = await this.#commits.current();
@@ -283,7 +239,7 @@ export class ObjectParquetStore extends Store {
       ...(schema ? { schema } : {}),
       rows: record?.rows ?? 0,
       committedRuns: record?.publishedRuns ?? [],
-      staging: await this.#writer.inspect(),
+      staging: await this.stagingSnapshot(),
       details: {
         ...this.#storage.describe(),
         layout: this.layout,
@@ -349,7 +305,7 @@ export class ObjectParquetStore extends Store {
 
   protected override async onClose(): Promise<void> {
     try {
-      await this.#writer.abort();
+      await super.onClose();
     } finally {
       await this.#storage.close();
     }
