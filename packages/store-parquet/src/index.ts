@@ -9,9 +9,9 @@ export { MANIFEST_FILE } from './parquet-layout.js';
 export type { DatasetManifest, ManifestFile } from './parquet-manifest.js';
 export type { FileNaming } from './parquet-publish.js';
 export {
-  PARQUET_ARROW_TYPES,
   type ParquetLocation,
   ParquetStore,
   type ParquetStoreOptions,
   type ParquetStoreSettings,
 } from './parquet-store.js';
+export { PARQUET_ARROW_TYPES } from './parquet-writing.js';

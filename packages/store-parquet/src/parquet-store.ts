@@ -12,12 +12,9 @@
  */
 
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import {
-  type ArrowTypeName,
   type Checkpoint,
-  COMMON_ARROW_TYPES,
   type JournalEntry,
   keyColumns,
   type PartToStage,
@@ -37,8 +34,7 @@ import {
 } from '@wharf/store-core';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import { adoptFolder, repairAdoption } from './parquet-adopt.js';
-import type { EncodeSettings, ParquetCompression } from './parquet-codec.js';
-import { type ParquetEncoder, parquetEncoder } from './parquet-encoder.js';
+import type { ParquetCompression } from './parquet-codec.js';
 import { guard, type ParquetErrorContext, toStoreError } from './parquet-errors.js';
 import {
   linkOrCopy,
@@ -68,16 +64,8 @@ import {
 } from './parquet-manifest.js';
 import { buildVersionFiles, type FileNaming, type StagedFile } from './parquet-publish.js';
 import { readParquetFile } from './parquet-reader.js';
-import { conformBatch, withCompleteNulls } from './parquet-rows.js';
-import {
-  checkKey,
-  countRows,
-  nonNegativeInteger,
-  oneOf,
-  positiveInteger,
-  projectSchema,
-  splitPart,
-} from './parquet-shared.js';
+import { conformBatch } from './parquet-rows.js';
+import { checkKey, countRows, oneOf, positiveInteger, projectSchema } from './parquet-shared.js';
 import {
   collectVersions,
   currentVersion,
@@ -87,6 +75,7 @@ import {
   prepareVersion,
   switchTo,
 } from './parquet-versions.js';
+import { ParquetWriting, parquetCapabilities } from './parquet-writing.js';
 
 /**
  * Where the dataset folder is: its `path`, or the `directory` holding it and its `name`. Its
@@ -171,34 +160,12 @@ export interface ParquetStoreSettings extends SchemaOptions {
   staleRunAfterMs?: number;
 }
 
-/**
- * The Arrow types that round-trip exactly through `write()` → Parquet → `read()`. Not
- * `interval` (parquet-wasm cannot write month-day-nano intervals) and not `union` (Parquet
- * has no union).
- */
-export const PARQUET_ARROW_TYPES: readonly ArrowTypeName[] = [
-  ...COMMON_ARROW_TYPES,
-  'null',
-  'float16',
-  'large_utf8',
-  'large_binary',
-  'fixed_size_binary',
-  'time',
-  'duration',
-  'fixed_size_list',
-  'map',
-];
-
 const DEFAULTS = {
-  compression: 'zstd',
-  rowGroupRows: 122_880,
-  targetFileBytes: 32 * 1024 * 1024,
   fileNames: 'uuid',
   keepVersions: 2,
   lockTimeoutMs: 60_000,
 } as const;
 
-const COMPRESSIONS: readonly ParquetCompression[] = ['zstd', 'snappy', 'none'];
 const FILE_NAMES: readonly FileNaming[] = ['uuid', 'sequence'];
 
 /** What a staged part's `ref` holds: its files, in order. */
@@ -224,12 +191,10 @@ export class ParquetStore extends StagedStore {
   readonly #layout: DatasetLayout;
   readonly #options: ParquetStoreOptions;
   readonly #key: string[];
-  readonly #compression: ParquetCompression;
-  readonly #rowGroupRows: number;
   readonly #fileNames: FileNaming;
   readonly #keepVersions: number;
   readonly #lockTimeoutMs: number;
-  readonly #encoder: ParquetEncoder;
+  readonly #writing: ParquetWriting;
   protected readonly writer: StagedWriter;
   /** The last sequence number given to a staged file: the retry-sensitive state. */
   #sequence = 0;
@@ -254,27 +219,12 @@ export class ParquetStore extends StagedStore {
         throw new ValidationError(`${this.name}: key columns must be non-empty strings`);
       }
     }
-    this.#compression = oneOf(
-      'compression',
-      options.compression,
-      COMPRESSIONS,
-      DEFAULTS.compression,
-    );
+    this.#writing = new ParquetWriting(options);
     this.#fileNames = oneOf('fileNames', options.fileNames, FILE_NAMES, DEFAULTS.fileNames);
-    this.#rowGroupRows = positiveInteger(
-      'rowGroupRows',
-      options.rowGroupRows,
-      DEFAULTS.rowGroupRows,
-    );
     this.#keepVersions = positiveInteger(
       'keepVersions',
       options.keepVersions,
       DEFAULTS.keepVersions,
-    );
-    const targetFileBytes = positiveInteger(
-      'targetFileBytes',
-      options.targetFileBytes,
-      DEFAULTS.targetFileBytes,
     );
     if (options.runType === 'merge' && this.#key.length === 0) {
       throw new ValidationError(
@@ -286,34 +236,10 @@ export class ParquetStore extends StagedStore {
       options.lockTimeoutMs,
       DEFAULTS.lockTimeoutMs,
     );
-    const threads =
-      options.encoderThreads === undefined
-        ? Math.min(4, availableParallelism())
-        : nonNegativeInteger('encoderThreads', options.encoderThreads);
-    this.#encoder = parquetEncoder(threads);
-    this.capabilities = {
-      runTypes: ['full_drop', 'incremental', 'merge'],
-      commit: 'atomic',
-      readBack: true,
-      records: false,
-      tenants: false,
-      softDelete: false,
-      vectorSearch: false,
-      faultInjection: true,
-      multiProcess: true,
-      arrowTypes: PARQUET_ARROW_TYPES,
-    };
-    this.writer = new StagedWriter({
-      name: this.name,
-      capabilities: this.capabilities,
-      primitives: this.#primitives(),
-      partRows: Number.MAX_SAFE_INTEGER,
-      partBytes: targetFileBytes * Math.max(1, this.#encoder.parallelism),
-      ...(options.schema ? { schema: options.schema } : {}),
-      ...(options.schemaEvolution ? { schemaEvolution: options.schemaEvolution } : {}),
-      ...(options.runType ? { runType: options.runType } : {}),
-      ...(options.staleRunAfterMs ? { staleRunAfterMs: options.staleRunAfterMs } : {}),
-    });
+    this.capabilities = parquetCapabilities('atomic');
+    this.writer = new StagedWriter(
+      this.#writing.writerOptions(this.name, this.capabilities, this.#primitives()),
+    );
   }
 
   /** The dataset folder readers use (absolute). */
@@ -406,7 +332,7 @@ export class ParquetStore extends StagedStore {
       const current = await currentVersion(this.#layout);
       this.#sequence = current?.manifest.lastSequence ?? 0;
     }, context);
-    this.#encoder.warm();
+    this.#writing.warm();
   }
 
   protected override async onClose(): Promise<void> {
@@ -433,23 +359,8 @@ export class ParquetStore extends StagedStore {
     return { store: this.name, timeoutMs: this.#lockTimeoutMs };
   }
 
-  #encodeSettings(schema: Schema): EncodeSettings {
-    return {
-      compression: this.#compression,
-      rowGroupRows: this.#rowGroupRows,
-      dictionaryEncoding: this.#options.dictionaryEncoding ?? false,
-      dictionaryColumns: schema.fields
-        .filter((field) => (field.type.typeId as number) === -1)
-        .map((field) => field.name),
-    };
-  }
-
   #encode(schema: Schema, batches: readonly RecordBatch[]): Promise<Uint8Array> {
-    return this.#encoder.encode(
-      schema,
-      batches.map(withCompleteNulls),
-      this.#encodeSettings(schema),
-    );
+    return this.#writing.encode(schema, batches);
   }
 
   #primitives(): StagingPrimitives {
@@ -550,7 +461,7 @@ export class ParquetStore extends StagedStore {
     }
     if (run.runType === 'merge') checkKey(part.schema, this.#key, this.name);
     const directory = stagingPath(this.#layout, run.runId);
-    const groups = splitPart(part.batches, this.#fileCount(part.rows));
+    const groups = this.#writing.split(part);
     const names = groups.map(() =>
       this.#fileNames === 'sequence' ? sequenceFileName(++this.#sequence) : uuidFileName(),
     );
@@ -572,12 +483,6 @@ export class ParquetStore extends StagedStore {
     await syncDirectory(directory);
     const ref: PartRef = files;
     return { index: part.index, rows: part.rows, bytes: part.bytes, ref: JSON.stringify(ref) };
-  }
-
-  /** Files a part of `rows` rows becomes: one per encoder thread once it is big enough. */
-  #fileCount(rows: number): number {
-    const byRows = Math.floor(rows / this.#rowGroupRows);
-    return Math.max(1, Math.min(this.#encoder.parallelism, byRows));
   }
 
   async #publish(

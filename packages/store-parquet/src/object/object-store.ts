@@ -17,7 +17,6 @@
  * writer or by `recover()`: recoverable, not atomic, for readers of the folder.
  */
 import { randomUUID } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import {
   type Checkpoint,
   ConflictError,
@@ -44,22 +43,18 @@ import {
   widenOptionalSchema,
 } from '@wharf/store-core';
 import type { RecordBatch, Schema } from 'apache-arrow';
-import type { EncodeSettings, ParquetCompression } from '../parquet-codec.js';
-import { type ParquetEncoder, parquetEncoder } from '../parquet-encoder.js';
 import { guard } from '../parquet-errors.js';
 import { buildVersionFiles } from '../parquet-publish.js';
 import { type BlobLike, readParquetBlob } from '../parquet-reader.js';
-import { conformBatch, withCompleteNulls } from '../parquet-rows.js';
+import { conformBatch } from '../parquet-rows.js';
 import {
   checkKey,
   countRows,
   nonNegativeInteger,
   oneOf,
-  positiveInteger,
   projectSchema,
-  splitPart,
 } from '../parquet-shared.js';
-import { PARQUET_ARROW_TYPES } from '../parquet-store.js';
+import { ParquetWriting, parquetCapabilities } from '../parquet-writing.js';
 import {
   appliedKey,
   type CommitFile,
@@ -89,14 +84,10 @@ export interface ObjectParquetInit {
 
 const DEFAULTS = {
   layout: 'commits',
-  compression: 'zstd',
-  rowGroupRows: 122_880,
-  targetFileBytes: 32 * 1024 * 1024,
   keepCommits: 5,
 } as const;
 
 const LAYOUTS: readonly ObjectLayout[] = ['commits', 'folder'];
-const COMPRESSIONS: readonly ParquetCompression[] = ['zstd', 'snappy', 'none'];
 
 /** Attempts at creating the next commit record before a lost race is a `ConflictError`. */
 const COMMIT_ATTEMPTS = 12;
@@ -127,10 +118,8 @@ export class ObjectParquetStore extends StagedStore {
   readonly #storage: ObjectStorage;
   readonly #settings: ObjectParquetSettings;
   readonly #key: string[];
-  readonly #compression: ParquetCompression;
-  readonly #rowGroupRows: number;
   readonly #keepCommits: number;
-  readonly #encoder: ParquetEncoder;
+  readonly #writing: ParquetWriting;
   protected readonly writer: StagedWriter;
   readonly #commits: CommitReader;
   /** Folder-layout versions known to be applied. */
@@ -155,59 +144,20 @@ export class ObjectParquetStore extends StagedStore {
         throw new ValidationError(`${this.name}: key columns must be non-empty strings`);
       }
     }
-    this.#compression = oneOf(
-      'compression',
-      settings.compression,
-      COMPRESSIONS,
-      DEFAULTS.compression,
-    );
-    this.#rowGroupRows = positiveInteger(
-      'rowGroupRows',
-      settings.rowGroupRows,
-      DEFAULTS.rowGroupRows,
-    );
+    this.#writing = new ParquetWriting(settings);
     this.#keepCommits = nonNegativeInteger(
       'keepCommits',
       settings.keepCommits ?? DEFAULTS.keepCommits,
-    );
-    const targetFileBytes = positiveInteger(
-      'targetFileBytes',
-      settings.targetFileBytes,
-      DEFAULTS.targetFileBytes,
     );
     if (settings.runType === 'merge' && this.#key.length === 0) {
       throw new ValidationError(
         `${this.name}: runType 'merge' needs key columns; set the key option`,
       );
     }
-    const threads =
-      settings.encoderThreads === undefined
-        ? Math.min(4, availableParallelism())
-        : nonNegativeInteger('encoderThreads', settings.encoderThreads);
-    this.#encoder = parquetEncoder(threads);
-    this.capabilities = {
-      runTypes: ['full_drop', 'incremental', 'merge'],
-      commit: this.layout === 'commits' ? 'atomic' : 'recoverable',
-      readBack: true,
-      records: false,
-      tenants: false,
-      softDelete: false,
-      vectorSearch: false,
-      faultInjection: true,
-      multiProcess: true,
-      arrowTypes: PARQUET_ARROW_TYPES,
-    };
-    this.writer = new StagedWriter({
-      name: this.name,
-      capabilities: this.capabilities,
-      primitives: this.#primitives(),
-      partRows: Number.MAX_SAFE_INTEGER,
-      partBytes: targetFileBytes * Math.max(1, this.#encoder.parallelism),
-      ...(settings.schema ? { schema: settings.schema } : {}),
-      ...(settings.schemaEvolution ? { schemaEvolution: settings.schemaEvolution } : {}),
-      ...(settings.runType ? { runType: settings.runType } : {}),
-      ...(settings.staleRunAfterMs ? { staleRunAfterMs: settings.staleRunAfterMs } : {}),
-    });
+    this.capabilities = parquetCapabilities(this.layout === 'commits' ? 'atomic' : 'recoverable');
+    this.writer = new StagedWriter(
+      this.#writing.writerOptions(this.name, this.capabilities, this.#primitives()),
+    );
   }
 
   protected override get mergeKey(): readonly string[] {
@@ -300,7 +250,7 @@ export class ObjectParquetStore extends StagedStore {
 
   protected override async onConnect(): Promise<void> {
     await this.#storage.probe();
-    this.#encoder.warm();
+    this.#writing.warm();
   }
 
   protected override async onClose(): Promise<void> {
@@ -332,17 +282,6 @@ export class ObjectParquetStore extends StagedStore {
         copy.set(bytes);
         return copy.buffer;
       },
-    };
-  }
-
-  #encodeSettings(schema: Schema): EncodeSettings {
-    return {
-      compression: this.#compression,
-      rowGroupRows: this.#rowGroupRows,
-      dictionaryEncoding: this.#settings.dictionaryEncoding ?? false,
-      dictionaryColumns: schema.fields
-        .filter((field) => (field.type.typeId as number) === -1)
-        .map((field) => field.name),
     };
   }
 
@@ -411,24 +350,16 @@ export class ObjectParquetStore extends StagedStore {
       });
     }
     if (run.runType === 'merge') checkKey(part.schema, this.#key, this.name);
-    const groups = splitPart(part.batches, this.#fileCount(part.rows));
+    const groups = this.#writing.split(part);
     // Every upload settles before this returns, so no write lands after a discard of the run.
     const settled = await Promise.allSettled(
       groups.map(async (batches): Promise<CommitFile> => {
-        const bytes = await guard(
-          () =>
-            this.#encoder.encode(
-              part.schema,
-              batches.map(withCompleteNulls),
-              this.#encodeSettings(part.schema),
-            ),
-          {
-            store: this.name,
-            operation: 'stage',
-            action: `encoding part ${part.index}`,
-            source: 'encode',
-          },
-        );
+        const bytes = await guard(() => this.#writing.encode(part.schema, batches), {
+          store: this.name,
+          operation: 'stage',
+          action: `encoding part ${part.index}`,
+          source: 'encode',
+        });
         const key = this.#stagedKey(run.runId);
         await this.#storage.put(key, bytes, { contentType: 'application/vnd.apache.parquet' });
         return { key, rows: countRows(batches), bytes: bytes.byteLength };
@@ -440,12 +371,6 @@ export class ObjectParquetStore extends StagedStore {
       (outcome) => (outcome as PromiseFulfilledResult<CommitFile>).value,
     );
     return { index: part.index, rows: part.rows, bytes: part.bytes, ref: JSON.stringify(ref) };
-  }
-
-  /** Files a part of `rows` rows becomes: one per encoder thread once it is big enough. */
-  #fileCount(rows: number): number {
-    const byRows = Math.floor(rows / this.#rowGroupRows);
-    return Math.max(1, Math.min(this.#encoder.parallelism, byRows));
   }
 
   async #publish(
@@ -573,20 +498,12 @@ export class ObjectParquetStore extends StagedStore {
       key: this.#key,
       newName: () => this.#stagedKey(run.runId),
       encode: (fileSchema, batches) =>
-        guard(
-          () =>
-            this.#encoder.encode(
-              fileSchema,
-              batches.map(withCompleteNulls),
-              this.#encodeSettings(fileSchema),
-            ),
-          {
-            store: this.name,
-            operation: 'publish',
-            action: 'rewriting a file for merge',
-            source: 'encode',
-          },
-        ),
+        guard(() => this.#writing.encode(fileSchema, batches), {
+          store: this.name,
+          operation: 'publish',
+          action: 'rewriting a file for merge',
+          source: 'encode',
+        }),
     });
     return built.files.map((file) => ({ key: file.name, rows: file.rows, bytes: file.bytes }));
   }
