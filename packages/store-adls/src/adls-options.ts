@@ -82,26 +82,6 @@ export interface AdlsStorageOptions {
   listPageSize?: number;
 }
 
-/** The keys of {@link AdlsStorageOptions}, to tell them apart from the dataset settings. */
-export const ADLS_STORAGE_OPTION_KEYS = [
-  'account',
-  'fileSystem',
-  'prefix',
-  'table',
-  'url',
-  'accountKey',
-  'sasToken',
-  'connectionString',
-  'credential',
-  'client',
-  'maxRetries',
-  'retryDelayMs',
-  'maxRetryDelayMs',
-  'partSize',
-  'concurrency',
-  'listPageSize',
-] as const satisfies readonly (keyof AdlsStorageOptions)[];
-
 /** The tuning options with their defaults applied. */
 export interface AdlsTuning {
   readonly maxRetries: number;

@@ -4,18 +4,11 @@
  */
 import { ValidationError } from '@wharf/store-core';
 import { type ObjectParquetSettings, ObjectParquetStore } from '@wharf/store-parquet/object';
-import { ADLS_STORAGE_OPTION_KEYS, type AdlsStorageOptions } from './adls-options.js';
+import type { AdlsStorageOptions } from './adls-options.js';
 import { createAdlsStorage } from './adls-storage.js';
 
 /** Where the dataset is, how to authenticate, and the dataset settings. */
 export interface AdlsStoreOptions extends AdlsStorageOptions, ObjectParquetSettings {}
-
-/** The dataset settings of the options: everything that is not about the storage. */
-function settingsOf(options: AdlsStoreOptions): ObjectParquetSettings {
-  const settings: Record<string, unknown> = { ...options };
-  for (const key of ADLS_STORAGE_OPTION_KEYS) delete settings[key];
-  return settings as ObjectParquetSettings;
-}
 
 /**
  * A wharf store whose production is a Parquet dataset in ADLS Gen2: data files under the
@@ -41,7 +34,7 @@ export class AdlsStore extends ObjectParquetStore {
     super({
       name: prefix === '' ? `abfss:${fileSystem}` : `abfss:${fileSystem}/${prefix}`,
       storage,
-      settings: settingsOf(options),
+      settings: options,
     });
   }
 }

@@ -18,31 +18,6 @@ import { createGcsStorage, type GcsStorageOptions } from './gcs-storage.js';
  */
 export interface GcsStoreOptions extends GcsStorageOptions, ObjectParquetSettings {}
 
-/** The option names that belong to the storage, not to the dataset settings. */
-const STORAGE_OPTIONS = [
-  'bucket',
-  'prefix',
-  'table',
-  'projectId',
-  'apiEndpoint',
-  'credentials',
-  'keyFilename',
-  'client',
-  'maxRetries',
-  'maxRetryDelayMs',
-  'timeoutMs',
-  'resumableThresholdBytes',
-  'chunkSizeBytes',
-  'listPageSize',
-  'deleteConcurrency',
-] as const satisfies ReadonlyArray<keyof GcsStorageOptions>;
-
-function datasetSettings(options: GcsStoreOptions): ObjectParquetSettings {
-  const settings: Record<string, unknown> = { ...options };
-  for (const name of STORAGE_OPTIONS) delete settings[name];
-  return settings as ObjectParquetSettings;
-}
-
 function checkedOptions(options: GcsStoreOptions): GcsStoreOptions {
   if (typeof options !== 'object' || options === null) {
     throw new ValidationError('GCS store: options are required, e.g. { bucket: "my-bucket" }');
@@ -81,7 +56,7 @@ export class GcsStore extends ObjectParquetStore {
         prefix: objectPrefix(checked, `gs:${checked.bucket}`),
       }),
       storage: createGcsStorage(checked),
-      settings: datasetSettings(checked),
+      settings: checked,
     });
   }
 }

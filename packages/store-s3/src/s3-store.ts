@@ -10,31 +10,6 @@ import { createS3Storage } from './s3-storage.js';
 export interface S3StoreOptions extends S3StorageOptions, ObjectParquetSettings {}
 
 /** `s3:bucket/prefix/table` (`s3:bucket` at the bucket's root): the store's name in messages. */
-/** The option names that say where the data is and how to reach it; the rest are settings. */
-const STORAGE_OPTIONS = [
-  'bucket',
-  'prefix',
-  'table',
-  'region',
-  'endpoint',
-  'forcePathStyle',
-  'credentials',
-  'client',
-  'maxAttempts',
-  'connectTimeoutMs',
-  'socketTimeoutMs',
-  'partSize',
-  'queueSize',
-  'listPageSize',
-] as const satisfies ReadonlyArray<keyof S3StorageOptions>;
-
-/** The dataset settings alone, so that credentials never travel with them. */
-function settingsOf(options: S3StoreOptions): ObjectParquetSettings {
-  const settings: Record<string, unknown> = { ...options };
-  for (const name of STORAGE_OPTIONS) delete settings[name];
-  return settings as ObjectParquetSettings;
-}
-
 function storeName(options: S3StorageOptions): string {
   const { bucket, prefix } = resolveS3Options(options);
   return prefix ? `s3:${bucket}/${prefix}` : `s3:${bucket}`;
@@ -59,6 +34,6 @@ function storeName(options: S3StorageOptions): string {
 export class S3Store extends ObjectParquetStore {
   constructor(options: S3StoreOptions) {
     const name = storeName(options);
-    super({ name, storage: createS3Storage(options), settings: settingsOf(options) });
+    super({ name, storage: createS3Storage(options), settings: options });
   }
 }

@@ -47,3 +47,33 @@ export interface ObjectParquetSettings extends SchemaOptions {
    */
   staleRunAfterMs?: number;
 }
+
+/** The keys of {@link ObjectParquetSettings}. */
+const SETTING_KEYS = [
+  'layout',
+  'compression',
+  'rowGroupRows',
+  'targetFileBytes',
+  'runType',
+  'key',
+  'encoderThreads',
+  'dictionaryEncoding',
+  'keepCommits',
+  'staleRunAfterMs',
+  'schema',
+  'schemaEvolution',
+] as const satisfies ReadonlyArray<keyof ObjectParquetSettings>;
+
+/**
+ * The dataset settings among `options` (a cloud store's whole options object may be given):
+ * only the keys of {@link ObjectParquetSettings} are copied, so credentials and clients never
+ * travel with the settings.
+ */
+export function pickSettings(options: object): ObjectParquetSettings {
+  const picked: Record<string, unknown> = {};
+  for (const key of SETTING_KEYS) {
+    const value = (options as Record<string, unknown>)[key];
+    if (value !== undefined) picked[key] = value;
+  }
+  return picked as ObjectParquetSettings;
+}

@@ -69,7 +69,7 @@ import {
   STAGING_PREFIX,
   withPublishedRun,
 } from './object-commits.js';
-import type { ObjectLayout, ObjectParquetSettings } from './object-settings.js';
+import { type ObjectLayout, type ObjectParquetSettings, pickSettings } from './object-settings.js';
 import type { ObjectStorage } from './object-storage.js';
 
 /** What a cloud package hands to {@link ObjectParquetStore}. */
@@ -78,7 +78,10 @@ export interface ObjectParquetInit {
   readonly name: string;
   /** The storage the dataset lives in; the store closes it on `close()`. */
   readonly storage: ObjectStorage;
-  /** The dataset settings. */
+  /**
+   * The dataset settings. Only the keys of `ObjectParquetSettings` are read and kept, so a
+   * cloud store may pass its whole options object (credentials included: they are ignored).
+   */
   readonly settings?: ObjectParquetSettings;
 }
 
@@ -132,7 +135,7 @@ export class ObjectParquetStore extends StagedStore {
     if (typeof init !== 'object' || init === null || init.storage === undefined) {
       throw new ValidationError('ObjectParquetStore needs { name, storage, settings }');
     }
-    const settings = init.settings ?? {};
+    const settings = pickSettings(init.settings ?? {});
     this.name = init.name;
     this.#storage = init.storage;
     this.#settings = settings;
