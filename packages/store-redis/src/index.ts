@@ -1,7 +1,8 @@
 /**
  * `@wharf/store-redis`: a wharf store on Redis and Redis Cluster. Arrow loads are staged with
- * pipelined script calls and published by switching a version pointer (or renaming staged rows
- * into production) in one script; rows are hashes that serve point lookups by key.
+ * pipelined plain commands into a version of their own and published by switching a version
+ * pointer (or renaming staged rows into production) in one script; rows are hashes that serve
+ * point lookups by key.
  */
 export type {
   RedisClient,

@@ -1,24 +1,25 @@
 /**
- * Removing keys without SCAN: every row hash belongs to an index (a version's, or a run's
- * staging index) and is written after its identifier, so walking the index in bounded chunks
- * finds every row. A version is only ever removed when it is not current, which the script
+ * Removing keys without SCAN: every row hash belongs to a version's index (or deleted index),
+ * written in the same transaction or script as its identifier, so walking the indexes in bounded
+ * chunks finds every row. A run stages into a version of its own, so removing its staging is
+ * removing that version. A version is only ever removed when it is not current, which the script
  * checks again at every chunk.
  */
 import type { RedisContext } from './redis-context.js';
-import { DROP_ROWS, DROP_STAGED, FORGET_RUN } from './redis-scripts.js';
+import { DROP_ROWS, FORGET_RUN } from './redis-scripts.js';
 
 /** Rows deleted per script call. */
 const DROP_CHUNK = 1000;
 
 /**
  * Deletes the rows of `index` and the index itself, then `extraKeys`. Stops (returning false)
- * if `guardVersion` is current.
+ * if `version` is current, or `owner` is given and did not stage it.
  */
 async function dropIndex(
   context: RedisContext,
   index: string,
-  rowPrefix: string,
-  guardVersion: string,
+  version: string,
+  owner: string,
   extraKeys: readonly string[],
 ): Promise<boolean> {
   for (;;) {
@@ -26,29 +27,31 @@ async function dropIndex(
       context.scripts.run(DROP_ROWS, [
         context.keys.base,
         index,
-        rowPrefix,
+        context.keys.rowPrefix(version),
         DROP_CHUNK,
-        guardVersion,
+        version,
+        owner,
         ...extraKeys,
       ]),
     );
-    if (state === 'current') return false;
+    if (state === 'refused') return false;
     if (state === 'done') return true;
   }
 }
 
-/** Removes every key of `version` unless it is (or becomes) current. */
-export async function dropVersion(context: RedisContext, version: string): Promise<boolean> {
+/**
+ * Removes every key of `version` unless it is (or becomes) current. With `owner`, only if run
+ * `owner` staged it.
+ */
+export async function dropVersion(
+  context: RedisContext,
+  version: string,
+  owner = '',
+): Promise<boolean> {
   const { keys } = context;
-  const deletedDone = await dropIndex(
-    context,
-    keys.deleted(version),
-    keys.rowPrefix(version),
-    version,
-    [],
-  );
+  const deletedDone = await dropIndex(context, keys.deleted(version), version, owner, []);
   if (!deletedDone) return false;
-  return dropIndex(context, keys.index(version), keys.rowPrefix(version), version, [
+  return dropIndex(context, keys.index(version), version, owner, [
     keys.index(version),
     keys.deleted(version),
     keys.meta(version),
@@ -56,8 +59,9 @@ export async function dropVersion(context: RedisContext, version: string): Promi
 }
 
 /**
- * Removes a run's staging: its staged rows wherever they are, the versions it built, its entry.
- * `knownVersions` adds versions the caller knows the run staged into.
+ * Removes a run's staging: the version it staged into (unless a commit made it current, or the
+ * version's metadata names another run), then its entry. `knownVersions` adds versions the caller
+ * knows the run staged into.
  */
 export async function dropRunStaging(
   context: RedisContext,
@@ -66,13 +70,8 @@ export async function dropRunStaging(
 ): Promise<void> {
   const { keys } = context;
   const client = context.client();
-  const [entryText, attempts, current] = await context.call('discard', async () => {
-    const reply = await client
-      .multi()
-      .hget(keys.staging, runId)
-      .hget(keys.publishing, runId)
-      .get(keys.current)
-      .exec();
+  const [entryText, current] = await context.call('discard', async () => {
+    const reply = await client.multi().hget(keys.staging, runId).get(keys.current).exec();
     if (!reply) throw new Error('the transaction was aborted');
     return reply.map(([error, value]) => {
       if (error) throw error;
@@ -80,17 +79,11 @@ export async function dropRunStaging(
     });
   });
   const staged = entryText ? (JSON.parse(entryText) as { version?: string }).version : undefined;
-  const versions = [
-    ...new Set([staged ?? '', ...knownVersions, ...(attempts ?? '').split(' ')]),
-  ].filter((version) => version !== '');
-  for (;;) {
-    const state = await context.call('discard', () =>
-      context.scripts.run(DROP_STAGED, [keys.base, runId, DROP_CHUNK, ...versions]),
-    );
-    if (state === 'done') break;
-  }
+  const versions = [...new Set([staged ?? '', ...knownVersions])].filter(
+    (version) => version !== '',
+  );
   for (const version of versions) {
-    if (version !== current) await dropVersion(context, version);
+    if (version !== current) await dropVersion(context, version, runId);
   }
   await context.call('discard', () => context.scripts.run(FORGET_RUN, [keys.base, runId]));
 }

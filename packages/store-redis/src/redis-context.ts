@@ -17,9 +17,9 @@ export interface RedisContext {
   readonly keyColumns: readonly string[];
   /** TTL of row hashes in milliseconds; 0 for none. */
   readonly ttlMs: number;
-  /** Rows per staging call. */
+  /** Rows per staging transaction. */
   readonly pipelineBatch: number;
-  /** Staging calls in flight at once. */
+  /** Staging transactions in flight at once. */
   readonly pipelineDepth: number;
   /** The largest run published by one script; larger runs build a new version. */
   readonly maxScriptRows: number;

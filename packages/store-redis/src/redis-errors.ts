@@ -34,6 +34,8 @@ const CONNECTION_NAMES = new Set(['MaxRetriesPerRequestError', 'ClusterAllFailed
 
 const CONNECTION_MESSAGES = [
   'Connection is closed',
+  // A pipelined command in flight when the connection closed.
+  'Command aborted due to connection close',
   "Stream isn't writeable",
   'None of startup nodes is available',
   'Failed to refresh slots cache',
@@ -43,8 +45,21 @@ const CONNECTION_MESSAGES = [
   'Too many Cluster redirections',
 ];
 
-/** Reply prefixes of a server that cannot serve the command now, but may soon. */
-const TRANSIENT_REPLIES = ['CLUSTERDOWN', 'TRYAGAIN', 'LOADING', 'MASTERDOWN', 'BUSY', 'READONLY'];
+/**
+ * Reply prefixes of a server that cannot serve the command now, but may soon. ioredis follows
+ * MOVED and ASK redirections itself, except inside a transaction (a staging chunk), where the
+ * next attempt finds the slot's new node.
+ */
+const TRANSIENT_REPLIES = [
+  'CLUSTERDOWN',
+  'TRYAGAIN',
+  'LOADING',
+  'MASTERDOWN',
+  'BUSY',
+  'READONLY',
+  'MOVED',
+  'ASK',
+];
 
 /** Reply prefixes of a refused login: a connection problem that a retry does not fix. */
 const AUTH_REPLIES = ['NOAUTH', 'WRONGPASS', 'NOPERM'];

@@ -20,8 +20,6 @@ export class KeySpace {
   readonly journal: string;
   /** Hash: run id → where the run stages (JSON). */
   readonly staging: string;
-  /** Hash: run id → the version a large publish is building. */
-  readonly publishing: string;
   /** Set: versions replaced by a commit, waiting to be removed. */
   readonly retired: string;
   /** Set: run ids of large publishes copying production right now. */
@@ -39,7 +37,6 @@ export class KeySpace {
     this.runs = `${this.base}:runs`;
     this.journal = `${this.base}:journal`;
     this.staging = `${this.base}:staging`;
-    this.publishing = `${this.base}:publishing`;
     this.retired = `${this.base}:retired`;
     this.copying = `${this.base}:copying`;
     this.changes = `${this.base}:changes`;
@@ -71,13 +68,16 @@ export class KeySpace {
     return `${this.rowPrefix(version)}${member}`;
   }
 
-  /** The staged rows' index of an `incremental` or `merge` run. */
-  stageIndex(runId: string): string {
-    return `${this.base}:stage:${runId}:index`;
+  /**
+   * A key that only the staging guard (see redis-scripts.ts) writes, and deletes at once: the
+   * staging transactions of run `runId` watch it.
+   */
+  stageGuard(runId: string): string {
+    return `${this.base}:stage:${runId}:guard`;
   }
 
-  /** The prefix of an `incremental` or `merge` run's staged row hashes. */
-  stageRowPrefix(runId: string): string {
-    return `${this.base}:stage:${runId}:row:`;
+  /** Set: the identifiers a large publish of run `runId` copied from production into its version. */
+  copied(runId: string): string {
+    return `${this.base}:stage:${runId}:copied`;
   }
 }

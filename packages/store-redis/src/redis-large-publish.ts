@@ -1,10 +1,11 @@
 /**
  * Publishing an `incremental` or `merge` run too large for one script (more than
- * `maxScriptRows` rows) without giving up atomicity: the run builds a new version — its staged rows
- * moved (renamed) in, then production's other rows copied, in bounded script calls that never
- * block the server for long — and one final script points `current` at it. A staged row is at
- * any moment in exactly one place (its staging prefix or one attempt's version), so an attempt
- * that is started over, or resumed by recovery after a crash, finds every row.
+ * `maxScriptRows` rows) without giving up atomicity: the run staged into a version of its own,
+ * so production's rows are copied into that version (never over a row the run staged, in
+ * bounded script calls that never block the server for long) and one final script points
+ * `current` at it. Each copied identifier is noted in the run's `copied` set, so that a publish
+ * that starts over, or that recovery resumes after a crash, first removes what an earlier attempt
+ * copied and never mistakes a copy for a row of the run.
  *
  * Production keeps changing meanwhile (record writes, small publishes). From the moment the copy
  * starts, every change of production logs the changed row identifiers in `changes`; the final
@@ -25,9 +26,9 @@ import type { Schema } from 'apache-arrow';
 import type { CommandArgument } from './redis-connection.js';
 import type { RedisContext } from './redis-context.js';
 import { storedSchema } from './redis-schemas.js';
-import { APPLY_CHANGES, COPY_ROWS, COPY_START, COPY_SWITCH, MOVE_STAGED } from './redis-scripts.js';
+import { APPLY_CHANGES, COPY_ROWS, COPY_START, COPY_SWITCH, UNCOPY_ROWS } from './redis-scripts.js';
 
-/** Rows moved or copied per script call. */
+/** Rows copied or removed per script call. */
 const COPY_CHUNK = 1000;
 /** Changed rows re-applied per script call while catching up. */
 const APPLY_CHUNK = 500;
@@ -35,48 +36,56 @@ const APPLY_CHUNK = 500;
 const ATTEMPTS = 5;
 
 /**
- * Calls a chunked script until it reports 'done'; `args(cursor)` builds its arguments. Returns
- * the sum of the counts it reported. The cursor goes back to Redis as the very bytes it came as.
+ * Calls a chunked script until it reports 'done'; `args(cursor)` builds its arguments. The
+ * cursor goes back to Redis as the very bytes it came as.
  */
 async function untilDone(
   context: RedisContext,
   script: string,
   args: (cursor: Buffer | string) => CommandArgument[],
-): Promise<number> {
+): Promise<void> {
   let cursor: Buffer | string = '';
-  let total = 0;
   for (;;) {
-    const [last, state, count] = (await context.call('publish', () =>
+    const [last, state] = (await context.call('publish', () =>
       context.scripts.runBuffers(script, args(cursor)),
-    )) as [Buffer, Buffer, number | undefined];
-    total += Number(count ?? 0);
-    if (state.toString() === 'done') return total;
+    )) as [Buffer, Buffer];
+    if (state.toString() === 'done') return;
     cursor = last;
   }
 }
 
+/** Removes the rows an earlier attempt to publish run `runId` copied into `version`. */
+export async function uncopyRows(
+  context: RedisContext,
+  runId: string,
+  version: string,
+): Promise<void> {
+  for (;;) {
+    const state = await context.call('publish', () =>
+      context.scripts.run(UNCOPY_ROWS, [context.keys.base, runId, version, COPY_CHUNK]),
+    );
+    if (state === 'done') return;
+  }
+}
+
 /**
- * Publishes a large run by building a new version (see the module comment). `stagedVersion` is
- * the version the run staged into, if it did not stage under `stage:<runId>`.
+ * Publishes a large run by copying production into `version`, the version the run staged into
+ * (see the module comment).
  */
 export async function publishLarge(
   context: RedisContext,
   run: RunInfo,
   expected: number,
   runSchema: Schema | undefined,
-  stagedVersion: string,
+  version: string,
   checkpoint: Checkpoint,
 ): Promise<PublishResult> {
   const { keys } = context;
   const client = context.client();
-  const missing = (found: number) =>
-    new StagingError(
-      `${context.name}: run ${run.runId} staged ${expected} rows but Redis holds ${found} of them (was the server restarted, or did rows expire?); run it again`,
-      { retryable: true },
-    );
   for (let attempt = 0; attempt < ATTEMPTS; attempt += 1) {
+    if (attempt > 0) await uncopyRows(context, run.runId, version);
     const start = (await context.call('publish', () =>
-      context.scripts.run(COPY_START, [keys.base, run.runId]),
+      context.scripts.run(COPY_START, [keys.base, run.runId, version, expected]),
     )) as string[];
     if (start[0] === 'already') return { alreadyPublished: true };
     if (start[0] === 'lost') {
@@ -85,41 +94,30 @@ export async function publishLarge(
         { retryable: true },
       );
     }
-    const [, source = '', epoch = '0', encoded = '', hash = '', target = '', earlier = ''] = start;
+    if (start[0] === 'missing') {
+      throw new StagingError(
+        `${context.name}: run ${run.runId} staged ${expected} rows but Redis holds ${start[1]} of them (was the server restarted, or did rows expire?); run it again`,
+        { retryable: true },
+      );
+    }
+    const [, source = '', epoch = '0', encoded = '', hash = ''] = start;
     await checkpoint('publish:copy-start');
-    const staged = await context.call('publish', () => client.zcard(keys.stageIndex(run.runId)));
-    if (staged !== expected) throw missing(staged);
     const merged = storedSchema(
       widenOptionalSchema(context.schemas.decode(encoded, hash), runSchema, {
         addColumns: context.addColumns,
         store: context.name,
       }),
     );
-    const locations = [
-      keys.stageRowPrefix(run.runId),
-      ...[stagedVersion, ...earlier.split(' ').reverse()]
-        .filter((version) => version !== '')
-        .map((version) => keys.rowPrefix(version)),
-    ];
-    const moved = await untilDone(context, MOVE_STAGED, (cursor) => [
-      keys.base,
-      run.runId,
-      target,
-      cursor,
-      COPY_CHUNK,
-      ...locations,
-    ]);
-    if (moved !== expected) throw missing(moved);
-    await checkpoint('publish:moved');
     if (source !== '') {
       for (const from of ['index', 'deleted']) {
         await untilDone(context, COPY_ROWS, (cursor) => [
           keys.base,
           source,
-          target,
+          version,
           from,
           cursor,
           COPY_CHUNK,
+          run.runId,
         ]);
       }
     }
@@ -132,7 +130,7 @@ export async function publishLarge(
           run.runId,
           source,
           hash,
-          target,
+          version,
           since,
           merged.encoded,
           merged.hash,
@@ -149,7 +147,7 @@ export async function publishLarge(
       for (let offset = 0; offset < changed.length; offset += APPLY_CHUNK) {
         const members = changed.slice(offset, offset + APPLY_CHUNK);
         await context.call('publish', () =>
-          context.scripts.run(APPLY_CHANGES, [keys.base, run.runId, source, target, ...members]),
+          context.scripts.run(APPLY_CHANGES, [keys.base, run.runId, source, version, ...members]),
         );
       }
       since = now;

@@ -31,18 +31,18 @@ export interface RedisStoreOptions extends RedisConnectionOptions, SchemaOptions
   /** Bytes of Arrow data per staged part. @default 16 MiB */
   partBytes?: number;
   /**
-   * Rows per staging call: each call is one script carrying that many rows' values, the
-   * pipeline's unit of flushing.
+   * Rows per staging transaction: an HSET per row and one ZADD of their identifiers, sent as one
+   * `MULTI`/`EXEC`, the pipeline's unit of flushing.
    * @default 1000
    */
   pipelineBatch?: number;
-  /** Staging calls in flight at once on the connection. @default 4 */
+  /** Staging transactions in flight at once on the connection. @default 4 */
   pipelineDepth?: number;
   /**
-   * An `incremental` or `merge` run with up to this many rows is published by one script that
-   * renames its rows into production; a larger run builds a new version instead (copying
-   * production's rows, in bounded calls) and switches to it in one script. Bounds how long one
-   * publish can block the server.
+   * An `incremental` or `merge` run into a non-empty production with up to this many rows is
+   * published by one script that renames its rows into production; a larger run gets
+   * production's rows copied into its own version instead (in bounded calls) and switches to it
+   * in one script. Bounds how long one publish can block the server.
    * @default 20_000
    */
   maxScriptRows?: number;

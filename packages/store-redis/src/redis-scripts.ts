@@ -2,8 +2,10 @@
  * The Lua scripts. Each runs atomically on the server, so every change of production (a
  * publish, a record write, a version switch) is one script, and every script is bounded: the
  * loops run over at most one chunk of rows, except the small-run publish, which is bounded by
- * `maxScriptRows`. `KEYS[1]` is always the store's `current` key, which routes the call on
- * Redis Cluster; the other keys share its hash tag and are built from `ARGV[1]` (the tag).
+ * `maxScriptRows`. Staging rows is not a script: rows go out as plain commands in transactions
+ * that {@link STAGE_GUARD} protects. `KEYS[1]` is always the store's `current` key, which
+ * routes the call on Redis Cluster; the other keys share its hash tag and are built from
+ * `ARGV[1]` (the tag).
  */
 
 /** Helpers every script starts with. */
@@ -34,11 +36,11 @@ local function add_members(index, members)
   if #args > 0 then count = count + redis.call('ZADD', index, unpack(args)) end
   return count
 end
-local function allocate_version()
+local function allocate_version(run_id)
   while true do
     local version = tostring(redis.call('INCR', key('seq')))
     if redis.call('EXISTS', vkey(version, 'meta'), vkey(version, 'index'), vkey(version, 'deleted')) == 0 then
-      redis.call('HSET', vkey(version, 'meta'), 'schema', '', 'schemaHash', '')
+      redis.call('HSET', vkey(version, 'meta'), 'schema', '', 'schemaHash', '', 'run', run_id or '')
       return version
     end
   end
@@ -74,104 +76,64 @@ end
 `;
 
 /**
- * Registers a run's staging area (idempotent). A \`full_drop\` run, and a run that finds
- * production empty, stages its rows straight into a new version (published by switching
- * \`current\` to it); any other run stages under \`stage:<runId>\`. ARGV: tag, run id, run type.
- * Returns the entry: \`{"ordinal":…, "runType":…, "version":…}\` (\`version\`: the new version,
- * or '').
+ * Registers a run's staging area (idempotent): every run stages its rows straight into a new
+ * version that nothing reads yet, published by switching \`current\` to it or, for an
+ * \`incremental\` or \`merge\` run into a non-empty production, by renaming its rows into the
+ * current version (small runs) or copying production's rows into it (large runs). ARGV: tag, run
+ * id, run type. Returns the entry: \`{"ordinal":…, "runType":…, "version":…}\`.
  */
 export const BEGIN_RUN = `${PRELUDE}
 local run_id = ARGV[2]
 local existing = redis.call('HGET', key('staging'), run_id)
 if existing then return existing end
 local ordinal = redis.call('INCR', key('seq'))
-local version = ''
-local current = redis.call('GET', key('current'))
-local empty = not current or (redis.call('ZCARD', vkey(current, 'index')) == 0 and redis.call('ZCARD', vkey(current, 'deleted')) == 0)
-if ARGV[3] == 'full_drop' or empty then version = allocate_version() end
+local version = allocate_version(run_id)
 local entry = cjson.encode({ ordinal = ordinal, runType = ARGV[3], version = version })
 redis.call('HSET', key('staging'), run_id, entry)
 return entry
 `;
 
 /**
- * Writes one chunk of staged rows. ARGV: tag, index key, row prefix, TTL in ms (0: none),
- * replace (1: rows have a key, so a row staged again replaces the earlier one), run id, row
- * count r, field count n, n field names, then the rows as one MessagePack array of r × (1 + n)
- * strings or nils: per row its identifier and its n values (nil: null, no field). Returns how
- * many identifiers were new to the index, or -1 when the run's staging entry is gone (the
- * server lost it).
+ * The guard of a staging transaction. Rows are staged by plain commands in MULTI/EXEC, after
+ * \`WATCH\` of the run's version metadata and of its guard key, then this script: when the run's
+ * staging entry or its version is gone (a restarted or flushed server), it modifies the guard key,
+ * so that EXEC writes nothing. A flush between this check and EXEC deletes the watched metadata,
+ * with the same effect. Called with EVAL, not EVALSHA: a script missing from the server's cache
+ * must not let the transaction through unchecked. KEYS[1]: routing. ARGV: tag, run id, version.
+ * Returns 1 (staging is there) or 0.
  */
-export const STAGE_ROWS = `${PRELUDE}
-if redis.call('HEXISTS', key('staging'), ARGV[6]) == 0 then return -1 end
-local index = ARGV[2]
-local prefix = ARGV[3]
-local ttl = tonumber(ARGV[4])
-local replace = ARGV[5] == '1'
-local row_count = tonumber(ARGV[7])
-local field_count = tonumber(ARGV[8])
-local fields = {}
-for i = 1, field_count do fields[i] = ARGV[8 + i] end
-local data = cmsgpack.unpack(ARGV[9 + field_count])
-local stride = field_count + 1
-local members = {}
-for r = 0, row_count - 1 do members[r + 1] = data[r * stride + 1] end
-local staged = {}
-if replace then
-  local i = 1
-  while i <= row_count do
-    local j = math.min(i + 999, row_count)
-    local scores = redis.call('ZMSCORE', index, unpack(members, i, j))
-    for k = i, j do if scores[k - i + 1] then staged[members[k]] = true end end
-    i = j + 1
-  end
+export const STAGE_GUARD = `
+local base = ARGV[1]
+if redis.call('HEXISTS', base .. ':staging', ARGV[2]) == 1 and redis.call('EXISTS', base .. ':v' .. ARGV[3] .. ':meta') == 1 then
+  return 1
 end
-local field_pairs = {}
-for r = 0, row_count - 1 do
-  local member = members[r + 1]
-  local row = prefix .. member
-  local at = r * stride + 1
-  local count = 0
-  for i = 1, field_count do
-    local value = data[at + i]
-    if value ~= nil then
-      field_pairs[count + 1] = fields[i]
-      field_pairs[count + 2] = value
-      count = count + 2
-    end
-  end
-  for i = count + 1, #field_pairs do field_pairs[i] = nil end
-  if replace then
-    if staged[member] then redis.call('DEL', row) end
-    staged[member] = true
-  end
-  if count > 0 then write_fields(row, field_pairs) else redis.call('HSET', row, EMPTY_ROW_FIELD, '') end
-  if ttl > 0 then redis.call('PEXPIRE', row, ttl) end
-end
-return add_members(index, members)
+local guard = base .. ':stage:' .. ARGV[2] .. ':guard'
+redis.call('SET', guard, '1')
+redis.call('DEL', guard)
+return 0
 `;
 
 /**
- * Publishes a small \`incremental\` or \`merge\` run in one step: renames every staged row into
- * the current version (replacing a row with the same identifier), indexes it, and records the
- * run id. ARGV: tag, run id, prefix of the staged rows, expected production schema hash, new
- * schema, its hash, staged identifier count. Returns \`{'ok', version}\`, \`{'already'}\`,
- * \`{'lost'}\` (no staging entry), \`{'stale'}\` (production's schema changed) or
+ * Publishes a small \`incremental\` or \`merge\` run in one step: renames every row the run staged
+ * into its version over to the current version (replacing a row with the same identifier),
+ * indexes it, and records the run id. ARGV: tag, run id, staged version, expected production
+ * schema hash, new schema, its hash, staged identifier count. Returns \`{'ok', version}\`,
+ * \`{'already'}\`, \`{'lost'}\` (no staging entry), \`{'stale'}\` (production's schema changed) or
  * \`{'missing', found}\`.
  */
 export const PUBLISH_SMALL = `${PRELUDE}
 local run_id = ARGV[2]
+local staged = ARGV[3]
 if redis.call('ZSCORE', key('runs'), run_id) then return { 'already' } end
 if redis.call('HEXISTS', key('staging'), run_id) == 0 then return { 'lost' } end
 local current = redis.call('GET', key('current'))
 if schema_hash(current) ~= ARGV[4] then return { 'stale' } end
-local stage_index = key('stage:' .. run_id .. ':index')
-local stage_prefix = ARGV[3]
+local stage_index = vkey(staged, 'index')
 local count = redis.call('ZCARD', stage_index)
 if count ~= tonumber(ARGV[7]) then return { 'missing', tostring(count) } end
 local members = redis.call('ZRANGE', stage_index, 0, -1)
 for i = 1, #members do
-  if redis.call('EXISTS', stage_prefix .. members[i]) == 0 then return { 'missing', tostring(i - 1) } end
+  if redis.call('EXISTS', rowkey(staged, members[i])) == 0 then return { 'missing', tostring(i - 1) } end
 end
 if not current then
   current = allocate_version()
@@ -180,7 +142,7 @@ end
 local epoch = redis.call('INCR', key('epoch'))
 local has_deleted = redis.call('EXISTS', vkey(current, 'deleted')) == 1
 for i = 1, #members do
-  redis.call('RENAME', stage_prefix .. members[i], rowkey(current, members[i]))
+  redis.call('RENAME', rowkey(staged, members[i]), rowkey(current, members[i]))
 end
 add_members(vkey(current, 'index'), members)
 if has_deleted then chunked('ZREM', vkey(current, 'deleted'), members, 1000) end
@@ -192,12 +154,12 @@ return { 'ok', current }
 `;
 
 /**
- * Publishes a run that staged into its own version by pointing \`current\` at it and retiring the
- * old version: a \`full_drop\` always, an \`incremental\` or \`merge\` run only while
- * production is still empty. ARGV: tag, run id, version, schema, schema hash, staged identifier
- * count, production must be empty (1/0), expected production schema hash. Returns
- * \`{'ok', version}\`, \`{'already'}\`, \`{'lost'}\`, \`{'missing', found}\`, \`{'stale'}\` or
- * \`{'occupied'}\` (production is no longer empty).
+ * Publishes a run by pointing \`current\` at the version it staged into and retiring the old
+ * version: a \`full_drop\` always, an \`incremental\` or \`merge\` run only while production is
+ * still empty. ARGV: tag, run id, version, schema, schema hash, staged identifier count,
+ * production must be empty (1/0), expected production schema hash. Returns \`{'ok', version}\`,
+ * \`{'already'}\`, \`{'lost'}\`, \`{'missing', found}\`, \`{'stale'}\` or \`{'occupied'}\`
+ * (production is no longer empty).
  */
 export const PUBLISH_VERSION = `${PRELUDE}
 local run_id = ARGV[2]
@@ -205,9 +167,6 @@ local version = ARGV[3]
 if redis.call('ZSCORE', key('runs'), run_id) then return { 'already' } end
 if redis.call('HEXISTS', key('staging'), run_id) == 0 then return { 'lost' } end
 if redis.call('EXISTS', vkey(version, 'meta')) == 0 then return { 'missing', '0' } end
-local stage_index = key('stage:' .. run_id .. ':index')
-local count = redis.call('ZCARD', stage_index)
-if count ~= tonumber(ARGV[6]) then return { 'missing', tostring(count) } end
 local previous = redis.call('GET', key('current'))
 if ARGV[7] == '1' then
   if previous and (redis.call('ZCARD', vkey(previous, 'index')) > 0 or redis.call('ZCARD', vkey(previous, 'deleted')) > 0) then
@@ -215,7 +174,8 @@ if ARGV[7] == '1' then
   end
   if schema_hash(previous) ~= ARGV[8] then return { 'stale' } end
 end
-if count > 0 then redis.call('RENAME', stage_index, vkey(version, 'index')) end
+local count = redis.call('ZCARD', vkey(version, 'index'))
+if count ~= tonumber(ARGV[6]) then return { 'missing', tostring(count) } end
 set_schema(version, ARGV[4], ARGV[5])
 redis.call('SET', key('current'), version)
 if previous and previous ~= version then redis.call('SADD', key('retired'), previous) end
@@ -225,71 +185,59 @@ return { 'ok', version }
 `;
 
 /**
- * Starts a large publish: registers the run as copying (so that every change of production
- * from now on is logged in \`changes\`), allocates the version it builds and adds it to the
- * run's attempts. ARGV: tag, run id. Returns \`{'ok', current or '', epoch, schema, schema hash,
- * new version, earlier attempts (space-separated)}\`, \`{'already'}\` or \`{'lost'}\`.
+ * Removes up to \`limit\` of the rows a large publish copied from production into the run's
+ * version (see {@link COPY_ROWS}), so that a publish that starts over (production was replaced
+ * meanwhile, or a crashed publish is resumed) copies from a clean start. ARGV: tag, run id, the
+ * run's version, limit. Returns 'more' or 'done'.
+ */
+export const UNCOPY_ROWS = `${PRELUDE}
+local copied = key('stage:' .. ARGV[2] .. ':copied')
+local version = ARGV[3]
+local limit = tonumber(ARGV[4])
+local members = redis.call('SPOP', copied, limit)
+if #members > 0 then
+  local rows = {}
+  for i = 1, #members do rows[i] = rowkey(version, members[i]) end
+  local i = 1
+  while i <= #rows do
+    local j = math.min(i + 499, #rows)
+    redis.call('UNLINK', unpack(rows, i, j))
+    i = j + 1
+  end
+  chunked('ZREM', vkey(version, 'index'), members, 1000)
+  chunked('ZREM', vkey(version, 'deleted'), members, 1000)
+end
+if #members < limit then return 'done' end
+return 'more'
+`;
+
+/**
+ * Starts a large publish: checks that the run's version still holds every identifier staged
+ * and registers the run as copying, so that every change of production from now on is logged in
+ * \`changes\`. ARGV: tag, run id, the run's version, staged identifier count. Returns
+ * \`{'ok', current or '', epoch, schema, schema hash}\`, \`{'already'}\`, \`{'lost'}\` or
+ * \`{'missing', found}\`.
  */
 export const COPY_START = `${PRELUDE}
 local run_id = ARGV[2]
 if redis.call('ZSCORE', key('runs'), run_id) then return { 'already' } end
 if redis.call('HEXISTS', key('staging'), run_id) == 0 then return { 'lost' } end
+local count = redis.call('ZCARD', vkey(ARGV[3], 'index'))
+if count ~= tonumber(ARGV[4]) then return { 'missing', tostring(count) } end
 local current = redis.call('GET', key('current'))
-local earlier = redis.call('HGET', key('publishing'), run_id) or ''
 redis.call('SADD', key('copying'), run_id)
-local version = allocate_version()
-local attempts = version
-if earlier ~= '' then attempts = earlier .. ' ' .. version end
-redis.call('HSET', key('publishing'), run_id, attempts)
 local epoch = redis.call('GET', key('epoch')) or '0'
 local schema = ''
 if current then schema = redis.call('HGET', vkey(current, 'meta'), 'schema') or '' end
-return { 'ok', current or '', epoch, schema, schema_hash(current), version, earlier }
+return { 'ok', current or '', epoch, schema, schema_hash(current) }
 `;
 
 /**
- * Moves up to \`limit\` staged rows, from just after \`cursor\` in the run's staging index, into
- * the version a large publish builds: each row is renamed from wherever it is (its staging
- * prefix, or an earlier attempt's version) and indexed there. ARGV: tag, run id, target
- * version, cursor ('' from the start), limit, row prefixes to look in… Returns
- * \`{last identifier, 'more' or 'done', rows moved or already there}\`.
- */
-export const MOVE_STAGED = `${PRELUDE}
-local stage_index = key('stage:' .. ARGV[2] .. ':index')
-local target = ARGV[3]
-local limit = tonumber(ARGV[5])
-local members
-if ARGV[4] == '' then
-  members = redis.call('ZRANGE', stage_index, '-', '+', 'BYLEX', 'LIMIT', 0, limit)
-else
-  members = redis.call('ZRANGE', stage_index, '(' .. ARGV[4], '+', 'BYLEX', 'LIMIT', 0, limit)
-end
-local found = {}
-for i = 1, #members do
-  local row = rowkey(target, members[i])
-  local here = redis.call('EXISTS', row) == 1
-  if not here then
-    for p = 6, #ARGV do
-      if redis.call('EXISTS', ARGV[p] .. members[i]) == 1 then
-        redis.call('RENAME', ARGV[p] .. members[i], row)
-        here = true
-        break
-      end
-    end
-  end
-  if here then found[#found + 1] = members[i] end
-end
-add_members(vkey(target, 'index'), found)
-local last = members[#members] or ''
-if #members < limit then return { last, 'done', #found } end
-return { last, 'more', #found }
-`;
-
-/**
- * Copies up to \`limit\` rows of a version's index (or deleted index), from just after
- * \`cursor\`, into another version, never over a row already there (the run's own rows win).
- * ARGV: tag, source version, target version, 'index' or 'deleted', cursor ('' from the start),
- * limit. Returns \`{last identifier, 'more' or 'done'}\`.
+ * Copies up to \`limit\` rows of production's index (or deleted index), from just after
+ * \`cursor\`, into the run's version, never over a row the run staged (the run's rows win), and
+ * notes each copied identifier in the run's \`copied\` set. ARGV: tag, production's version, the
+ * run's version, 'index' or 'deleted', cursor ('' from the start), limit, run id. Returns
+ * \`{last identifier, 'more' or 'done'}\`.
  */
 export const COPY_ROWS = `${PRELUDE}
 local source = ARGV[2]
@@ -309,17 +257,27 @@ for i = 1, #members do
   end
 end
 add_members(vkey(target, ARGV[4]), copied)
+if #copied > 0 then chunked('SADD', key('stage:' .. ARGV[7] .. ':copied'), copied, 1000) end
 local last = members[#members] or ''
 if #members < limit then return { last, 'done' } end
 return { last, 'more' }
 `;
 
-/** Brings one changed row of the version being built up to date (see {@link COPY_SWITCH}). */
+/**
+ * Brings one changed row of the version a large publish builds up to date (see
+ * {@link COPY_SWITCH}): a row the run staged stays (it replaces production's); any other row
+ * becomes production's again, or goes away with it.
+ */
 const APPLY_CHANGE = `
-local function apply_change(source, target, stage_index, member)
-  if redis.call('ZSCORE', stage_index, member) then return end
+local function apply_change(source, target, copied, member)
+  if redis.call('ZSCORE', vkey(target, 'index'), member) and redis.call('SISMEMBER', copied, member) == 0 then return end
   local row = rowkey(target, member)
-  if redis.call('COPY', rowkey(source, member), row, 'REPLACE') == 0 then redis.call('DEL', row) end
+  if redis.call('COPY', rowkey(source, member), row, 'REPLACE') == 0 then
+    redis.call('DEL', row)
+    redis.call('SREM', copied, member)
+  else
+    redis.call('SADD', copied, member)
+  end
   if redis.call('ZSCORE', vkey(source, 'index'), member) then
     redis.call('ZADD', vkey(target, 'index'), 0, member)
   else
@@ -334,24 +292,23 @@ end
 `;
 
 /**
- * Applies logged changes to the version a large publish builds: each changed row that the run
- * does not replace is copied again from production. ARGV: tag, run id, production version,
- * target version, identifiers…
+ * Applies logged changes to the version a large publish builds. ARGV: tag, run id, production
+ * version, the run's version, identifiers…
  */
 export const APPLY_CHANGES = `${PRELUDE}${APPLY_CHANGE}
-local stage_index = key('stage:' .. ARGV[2] .. ':index')
-for i = 5, #ARGV do apply_change(ARGV[3], ARGV[4], stage_index, ARGV[i]) end
+local copied = key('stage:' .. ARGV[2] .. ':copied')
+for i = 5, #ARGV do apply_change(ARGV[3], ARGV[4], copied, ARGV[i]) end
 return #ARGV - 4
 `;
 
 /**
  * Finishes a large publish in one step: applies the changes logged since \`since\`, then points
- * \`current\` at the new version, retires production's old version and the run's earlier
- * attempts, and records the run id. ARGV: tag, run id, production version the copy started
- * from ('' none), its schema hash, new version, since (epoch), schema, schema hash, most
- * changes to apply here. Returns \`{'ok', version}\`, \`{'already'}\`, \`{'moved'}\` (another
- * commit replaced or reshaped production: copy again) or \`{'catchup', epoch}\` (too many
- * changes for one step: apply them first).
+ * \`current\` at the run's version, retires production's old version and records the run id.
+ * ARGV: tag, run id, production version the copy started from ('' none), its schema hash, the
+ * run's version, since (epoch), schema, schema hash, most changes to apply here. Returns
+ * \`{'ok', version}\`, \`{'already'}\`, \`{'moved'}\` (another commit replaced or reshaped
+ * production: copy again) or \`{'catchup', epoch}\` (too many changes for one step: apply them
+ * first).
  */
 export const COPY_SWITCH = `${PRELUDE}${APPLY_CHANGE}
 local run_id = ARGV[2]
@@ -363,19 +320,14 @@ if current ~= source or schema_hash(current ~= '' and current or nil) ~= ARGV[4]
 local limit = tonumber(ARGV[9])
 local changed = redis.call('ZRANGEBYSCORE', key('changes'), '(' .. ARGV[6], '+inf', 'LIMIT', 0, limit + 1)
 if #changed > limit then return { 'catchup', redis.call('GET', key('epoch')) or '0' } end
-local stage_index = key('stage:' .. run_id .. ':index')
+local copied = key('stage:' .. run_id .. ':copied')
 if source ~= '' then
-  for i = 1, #changed do apply_change(source, target, stage_index, changed[i]) end
+  for i = 1, #changed do apply_change(source, target, copied, changed[i]) end
 end
 set_schema(target, ARGV[7], ARGV[8])
 redis.call('SET', key('current'), target)
 if source ~= '' then redis.call('SADD', key('retired'), source) end
-local attempts = redis.call('HGET', key('publishing'), run_id) or ''
-for version in string.gmatch(attempts, '%S+') do
-  if version ~= target then redis.call('SADD', key('retired'), version) end
-end
-redis.call('HDEL', key('publishing'), run_id)
-redis.call('UNLINK', stage_index)
+redis.call('UNLINK', copied)
 redis.call('SREM', key('copying'), run_id)
 if redis.call('SCARD', key('copying')) == 0 then redis.call('DEL', key('changes')) end
 local epoch = redis.call('INCR', key('epoch'))
@@ -385,11 +337,14 @@ return { 'ok', target }
 
 /**
  * Deletes up to \`limit\` rows of an index (the rows and their identifiers). ARGV: tag, index,
- * row prefix, limit, a version that must not be current ('' none), keys to delete once the
- * index is empty… Returns 'more', 'done' or 'current' (refused: the version is production).
+ * row prefix, limit, the version the index belongs to, the run that must have staged it ('' any),
+ * keys to delete once the index is empty… Returns 'more', 'done' or 'refused' (the version is
+ * production, or was not staged by that run: after a flush, another run may have its number).
  */
 export const DROP_ROWS = `${PRELUDE}
-if ARGV[5] ~= '' and redis.call('GET', key('current')) == ARGV[5] then return 'current' end
+local version = ARGV[5]
+if redis.call('GET', key('current')) == version then return 'refused' end
+if ARGV[6] ~= '' and redis.call('HGET', vkey(version, 'meta'), 'run') ~= ARGV[6] then return 'refused' end
 local limit = tonumber(ARGV[4])
 local members = redis.call('ZRANGE', ARGV[2], 0, limit - 1)
 if #members > 0 then
@@ -404,50 +359,18 @@ if #members > 0 then
   redis.call('ZREMRANGEBYRANK', ARGV[2], 0, #members - 1)
 end
 if #members < limit then
-  for i = 6, #ARGV do redis.call('UNLINK', ARGV[i]) end
+  for i = 7, #ARGV do redis.call('UNLINK', ARGV[i]) end
   return 'done'
 end
-return 'more'
-`;
-
-/**
- * Deletes up to \`limit\` of a run's staged rows, wherever they are: under its staging prefix
- * or in any of \`versions\` that is not current. ARGV: tag, run id, limit, versions… Returns
- * 'more' or 'done' (the staging index is gone).
- */
-export const DROP_STAGED = `${PRELUDE}
-local stage_index = key('stage:' .. ARGV[2] .. ':index')
-local stage_prefix = key('stage:' .. ARGV[2] .. ':row:')
-local limit = tonumber(ARGV[3])
-local current = redis.call('GET', key('current'))
-local prefixes = { stage_prefix }
-for i = 4, #ARGV do
-  if ARGV[i] ~= current then prefixes[#prefixes + 1] = base .. ':v' .. ARGV[i] .. ':row:' end
-end
-local members = redis.call('ZRANGE', stage_index, 0, limit - 1)
-if #members > 0 then
-  local rows = {}
-  for i = 1, #members do
-    for p = 1, #prefixes do rows[#rows + 1] = prefixes[p] .. members[i] end
-  end
-  local i = 1
-  while i <= #rows do
-    local j = math.min(i + 499, #rows)
-    redis.call('UNLINK', unpack(rows, i, j))
-    i = j + 1
-  end
-  redis.call('ZREMRANGEBYRANK', stage_index, 0, #members - 1)
-end
-if #members < limit then return 'done' end
 return 'more'
 `;
 
 /** Forgets a run's staging entry once its keys are gone. ARGV: tag, run id. */
 export const FORGET_RUN = `${PRELUDE}
 local run_id = ARGV[2]
+redis.call('UNLINK', key('stage:' .. run_id .. ':copied'))
 redis.call('SREM', key('copying'), run_id)
 if redis.call('SCARD', key('copying')) == 0 then redis.call('DEL', key('changes')) end
-redis.call('HDEL', key('publishing'), run_id)
 redis.call('HDEL', key('staging'), run_id)
 return 1
 `;

@@ -1,12 +1,11 @@
 /**
- * The staging primitives the engine drives. A `full_drop` run, and any run that begins while
- * production is empty, stages into a new version that nothing reads; other `incremental` and
- * `merge` runs stage under `stage:<runId>`. Either way the run's identifiers go into
- * `stage:<runId>:index`. Rows go out in chunks of `pipelineBatch` rows, one script call per
- * chunk carrying the rows packed as MessagePack, `pipelineDepth` calls in flight: far fewer
- * client-side commands and round trips than one HSET per row. Publishing checks that every
- * staged row is still there (a restarted server loses them) and makes the run production in
- * one script (see the README's guarantees for the three ways).
+ * The staging primitives the engine drives. Every run stages into a new version of its own,
+ * which nothing reads until the run is published: rows as plain HSETs and the version's index as
+ * ZADDs, in guarded transactions of `pipelineBatch` rows, `pipelineDepth` in flight (see
+ * redis-stage-rows.ts). No script runs per row: Redis parses and applies plain commands far
+ * faster than a script builds them. Publishing checks that the run's index still holds every
+ * identifier staged (a restarted server loses them) and makes the run production in one script
+ * (see the README's guarantees for the three ways).
  */
 import {
   type Checkpoint,
@@ -21,30 +20,19 @@ import {
   widenOptionalSchema,
 } from '@wharf/store-core';
 import type { DataType, Schema } from 'apache-arrow';
-import { exactReader } from './redis-arrow-values.js';
 import { collectGarbage, dropRunStaging } from './redis-cleanup.js';
-import type { CommandArgument } from './redis-connection.js';
 import type { RedisContext } from './redis-context.js';
-import { generatedMember, keyKind, keyMemberEncoder } from './redis-key-encoding.js';
-import { publishLarge } from './redis-large-publish.js';
-import { cellWriter, RowPacker } from './redis-row-packer.js';
+import { keyKind } from './redis-key-encoding.js';
+import { publishLarge, uncopyRows } from './redis-large-publish.js';
 import { storedSchema } from './redis-schemas.js';
-import {
-  BEGIN_RUN,
-  PRODUCTION_SCHEMA,
-  PUBLISH_SMALL,
-  PUBLISH_VERSION,
-  STAGE_ROWS,
-} from './redis-scripts.js';
+import { BEGIN_RUN, PRODUCTION_SCHEMA, PUBLISH_SMALL, PUBLISH_VERSION } from './redis-scripts.js';
+import { stageRows } from './redis-stage-rows.js';
 
 /** Where a run stages, as its staging entry in Redis records it. */
 export interface StagingEntry {
   readonly ordinal: number;
   readonly runType: string;
-  /**
-   * The new version the run's rows are staged into (a `full_drop`, or a run that began while
-   * production was empty); empty when they are staged under `stage:<runId>`.
-   */
+  /** The new version the run's rows are staged into. */
   readonly version: string;
 }
 
@@ -52,9 +40,6 @@ export interface StagingEntry {
 interface PartRecord {
   readonly added: number;
 }
-
-/** A staging call is sent once its rows take this many bytes, whatever `pipelineBatch` says. */
-const MAX_CHUNK_BYTES = 8 * 1024 * 1024;
 
 /** How often a publish re-reads production after a concurrent schema change. */
 const PUBLISH_ATTEMPTS = 10;
@@ -102,76 +87,23 @@ export class RedisStaging implements StagingPrimitives {
     const context = this.#context;
     const entry = await this.#entry(run.runId);
     const { keys } = context;
-    const index = keys.stageIndex(run.runId);
-    const prefix = this.#stagedPrefix(run.runId, entry);
-    const names = part.schema.fields.map((field) => field.name);
     const keyed = context.keyColumns.length > 0;
-    const memberOf = keyed
-      ? keyMemberEncoder(
-          context.keyColumns,
-          keyTypes(part.schema, context.keyColumns, context.name),
-        )
-      : undefined;
-    const keyPositions = context.keyColumns.map((column) => names.indexOf(column));
-    const header: CommandArgument[] = [
-      keys.base,
-      index,
-      prefix,
-      context.ttlMs,
-      keyed ? '1' : '0',
-      run.runId,
-    ];
-    const packer = new RowPacker();
-    const inFlight: Promise<number>[] = [];
-    let added = 0;
-    let rowsInChunk = 0;
-    let rowNumber = 0;
-    const send = async () => {
-      const args = [...header, rowsInChunk, names.length, ...names, packer.take()];
-      rowsInChunk = 0;
-      inFlight.push(
-        context
-          .call('stagePart', () => context.scripts.run(STAGE_ROWS, args))
-          .then((reply) => {
-            if (Number(reply) < 0) throw this.#lost(run.runId);
-            return Number(reply);
-          }),
-      );
-      if (inFlight.length >= context.pipelineDepth) added += await inFlight.shift()!;
-    };
-    try {
-      for (const batch of part.batches) {
-        const columns = batch.data.children;
-        const writers = columns.map((data) => cellWriter(data));
-        const keyReaders = keyPositions.map((position) => exactReader(columns[position]!));
-        for (let row = 0; row < batch.numRows; row += 1) {
-          if (memberOf) {
-            let member: string;
-            try {
-              member = memberOf(keyReaders.map((read) => read(row)));
-            } catch (error) {
-              throw new ValidationError(`${context.name}: ${(error as Error).message}`, {
-                cause: error,
-              });
-            }
-            packer.text(member);
-          } else {
-            packer.ascii(generatedMember(entry.ordinal, part.index, rowNumber));
-          }
-          rowNumber += 1;
-          for (const write of writers) write(row, packer);
-          rowsInChunk += 1;
-          if (rowsInChunk >= context.pipelineBatch || packer.byteLength >= MAX_CHUNK_BYTES) {
-            await send();
-          }
-        }
-      }
-      if (rowsInChunk > 0) await send();
-      for (const pending of inFlight.splice(0)) added += await pending;
-    } catch (error) {
-      await Promise.allSettled(inFlight);
-      throw error;
-    }
+    const added = await stageRows(
+      context,
+      { runId: run.runId, version: entry.version },
+      part.batches,
+      {
+        store: context.name,
+        rowPrefix: keys.rowPrefix(entry.version),
+        index: keys.index(entry.version),
+        ttlMs: context.ttlMs,
+        keyColumns: context.keyColumns,
+        keyTypes: keyed ? keyTypes(part.schema, context.keyColumns, context.name) : [],
+        ordinal: entry.ordinal,
+        part: part.index,
+      },
+      () => this.#lost(run.runId),
+    );
     const record: PartRecord = { added };
     return { index: part.index, rows: part.rows, bytes: part.bytes, ref: JSON.stringify(record) };
   }
@@ -188,11 +120,18 @@ export class RedisStaging implements StagingPrimitives {
       0,
     );
     const entry = await this.#entry(run.runId, false);
-    if (run.runType === 'full_drop') {
-      const stored = storedSchema(schema ?? (await this.#production()).schema);
-      const reply = await this.#publishVersion(run, entry, stored, expected, false, '');
+    if (!entry) {
+      // The staging is gone: the run was published (and its staging removed) or lost.
+      const reply = await this.#publishVersion(run, '', storedSchema(schema), expected, false, '');
       return this.#published(run, reply, expected);
     }
+    if (run.runType === 'full_drop') {
+      const stored = storedSchema(schema ?? (await this.#production()).schema);
+      const reply = await this.#publishVersion(run, entry.version, stored, expected, false, '');
+      return this.#published(run, reply, expected);
+    }
+    // Rows an interrupted large publish copied into the run's version go first.
+    await uncopyRows(context, run.runId, entry.version);
     for (let attempt = 0; attempt < PUBLISH_ATTEMPTS; attempt += 1) {
       const production = await this.#production();
       const merged = storedSchema(
@@ -201,34 +140,32 @@ export class RedisStaging implements StagingPrimitives {
           store: context.name,
         }),
       );
-      if (entry?.version) {
-        const reply = await this.#publishVersion(
-          run,
-          entry,
-          merged,
-          expected,
-          true,
-          production.hash,
-        );
-        if (reply[0] === 'stale') continue;
-        if (reply[0] !== 'occupied') return this.#published(run, reply, expected);
-      }
+      const reply = await this.#publishVersion(
+        run,
+        entry.version,
+        merged,
+        expected,
+        true,
+        production.hash,
+      );
+      if (reply[0] === 'stale') continue;
+      if (reply[0] !== 'occupied') return this.#published(run, reply, expected);
       if (expected > context.maxScriptRows) {
-        return publishLarge(context, run, expected, schema, entry?.version ?? '', checkpoint);
+        return publishLarge(context, run, expected, schema, entry.version, checkpoint);
       }
-      const reply = (await context.call('publish', () =>
+      const small = (await context.call('publish', () =>
         context.scripts.run(PUBLISH_SMALL, [
           context.keys.base,
           run.runId,
-          this.#stagedPrefix(run.runId, entry),
+          entry.version,
           production.hash,
           merged.encoded,
           merged.hash,
           expected,
         ]),
       )) as string[];
-      if (reply[0] === 'stale') continue;
-      return this.#published(run, reply, expected);
+      if (small[0] === 'stale') continue;
+      return this.#published(run, small, expected);
     }
     throw new StagingError(
       `${context.name}: production's schema kept changing while run ${run.runId} was published; run it again`,
@@ -273,7 +210,7 @@ export class RedisStaging implements StagingPrimitives {
   /** Runs PUBLISH_VERSION: switches production to the version the run staged into. */
   async #publishVersion(
     run: RunInfo,
-    entry: StagingEntry | undefined,
+    version: string,
     stored: { encoded: string; hash: string },
     expected: number,
     requireEmpty: boolean,
@@ -284,7 +221,7 @@ export class RedisStaging implements StagingPrimitives {
       context.scripts.run(PUBLISH_VERSION, [
         context.keys.base,
         run.runId,
-        entry?.version ?? '',
+        version,
         stored.encoded,
         stored.hash,
         expected,
@@ -300,12 +237,6 @@ export class RedisStaging implements StagingPrimitives {
       `${this.#context.name}: the staging of run ${runId} is gone from Redis (was the server restarted or flushed?); run it again`,
       { retryable: true },
     );
-  }
-
-  /** The prefix under which the run's rows are staged. */
-  #stagedPrefix(runId: string, entry: StagingEntry | undefined): string {
-    const { keys } = this.#context;
-    return entry?.version ? keys.rowPrefix(entry.version) : keys.stageRowPrefix(runId);
   }
 
   #published(run: RunInfo, reply: readonly string[], expected: number): PublishResult {

@@ -48,7 +48,7 @@ import {
 import { describe, expect, it } from 'vitest';
 import { REDIS_ARROW_TYPES } from '../src/index.js';
 import { makeStore, targets } from './helpers.js';
-import type { Target } from './redis-probe.js';
+import { probeClient, type Target } from './redis-probe.js';
 
 function raw(type: DataType, values: ArrayLike<number | bigint>, valid: boolean[]): Vector {
   const nullBitmap = new Uint8Array(Math.ceil(valid.length / 8));
@@ -233,6 +233,102 @@ describe.each(targets())('Arrow types ($kind)', (target: Target) => {
     for (const name of ['null', 'float16', 'decimal', 'large_utf8', 'time', 'duration', 'map']) {
       expect(claimed.has(name as never)).toBe(true);
     }
+  });
+
+  it('stores floats as their shortest decimal text and integer keys as the documented identifiers', async () => {
+    const prices = [
+      0.1,
+      0.1 + 0.2,
+      48_213.57,
+      -0.000001,
+      1e-7,
+      123_456_789.123,
+      2 ** 60,
+      1e21,
+      -0,
+      5e-324,
+      1 / 3,
+      999_999_999.999999,
+      -12.25,
+      4_503_599_627.370496,
+    ];
+    const ids = [
+      -42n,
+      0n,
+      42n,
+      2n ** 63n - 1n,
+      -(2n ** 63n),
+      9_007_199_254_740_993n,
+      -9_007_199_254_740_993n,
+      9_007_199_254_740_991n,
+      -9_007_199_254_740_991n,
+      1n,
+      -1n,
+      10n,
+      -100n,
+      123_456_789_012n,
+    ];
+    const table = new Table({
+      id: makeVector(BigInt64Array.from(ids)),
+      price: vectorFromArray(prices, new Float64()),
+      single: vectorFromArray(
+        prices.map((price) => Math.fround(price)),
+        new Float32(),
+      ),
+    });
+    await using store = makeStore(target, { key: 'id' });
+    await store.connect();
+    await runFlow([table], store, { runType: 'full_drop' });
+    const probe = probeClient(target);
+    try {
+      const version = await probe.get(`${store.keyTag}:current`);
+      // The README's identifiers: p, two digits of length, the digits; n, 99 minus the length,
+      // each digit d as 9 - d.
+      const member = (id: bigint) => {
+        const digits = (id < 0n ? -id : id).toString();
+        if (id >= 0n) return `p${String(digits.length).padStart(2, '0')}${digits}`;
+        const complement = [...digits].map((digit) => String(9 - Number(digit))).join('');
+        return `n${String(99 - digits.length).padStart(2, '0')}${complement}`;
+      };
+      const members = await probe.zrange(`${store.keyTag}:v${version}:index`, '0', '-1');
+      expect(members.sort()).toEqual(ids.map(member).sort());
+      for (const [row, id] of ids.entries()) {
+        const key = `${store.keyTag}:v${version}:row:${member(id)}`;
+        const [price, single, stored] = await probe.hmget(key, 'price', 'single', 'id');
+        const text = (value: number) => (Object.is(value, -0) ? '-0' : String(value));
+        expect(price, `price ${prices[row]}`).toBe(text(prices[row]!));
+        expect(single, `single ${prices[row]}`).toBe(text(Math.fround(prices[row]!)));
+        expect(stored).toBe(String(id));
+      }
+    } finally {
+      probe.disconnect();
+    }
+    for (const id of ids) expect((await store.get(id))?.id).toBe(id);
+  });
+
+  it('finds rows by text keys, ASCII or not', async () => {
+    const names = ['plain', 'héllo', '💡', '', 'a b', 'zz'];
+    await using store = makeStore(target, { key: 'name' });
+    await store.connect();
+    await runFlow(
+      [
+        new Table({
+          name: vectorFromArray(names, new Utf8()),
+          rank: vectorFromArray(
+            names.map((_, index) => index),
+            new Int32(),
+          ),
+        }),
+      ],
+      store,
+      { runType: 'full_drop' },
+    );
+    for (const [rank, name] of names.entries()) {
+      expect(await store.get(name)).toEqual({ name, rank });
+    }
+    expect((await store.list()).map((row) => row.name)).toEqual(
+      [...names].sort((left, right) => Buffer.compare(Buffer.from(left), Buffer.from(right))),
+    );
   });
 
   it('refuses a type it does not claim, naming the column', async () => {

@@ -8,10 +8,19 @@ describe.each(targets())('lifecycle ($kind)', (target: Target) => {
   it('uses a client handed to setPool() and leaves it open on close()', async () => {
     const client = probeClient(target);
     try {
-      const store = new RedisStore({ table: 'items', prefix: uniquePrefix(), key: 'id' });
+      // ioredis' defaults (commands resent after a reconnect, an offline queue), unlike the
+      // store's own connections.
+      const store = new RedisStore({
+        table: 'items',
+        prefix: uniquePrefix(),
+        key: 'id',
+        pipelineBatch: 100,
+      });
       store.setPool(client);
-      await runFlow([rows(1, 10)], store, { runType: 'incremental' });
-      expect(await store.count()).toBe(10);
+      await runFlow([rows(1, 1000), rows(1, 150, 1)], store, { runType: 'incremental' });
+      expect(await store.count()).toBe(1000);
+      expect(await store.get(141)).toMatchObject({ name: 'row-141-v1' });
+      expect(await store.get(160)).toMatchObject({ name: 'row-160' });
       expect(() => store.setPool(client)).toThrow(/before connect/);
       await store.close();
       expect(await client.ping()).toBe('PONG');

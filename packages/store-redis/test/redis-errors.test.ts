@@ -20,6 +20,10 @@ describe('toStoreError', () => {
     ['ECONNRESET', driverError('read ECONNRESET', { code: 'ECONNRESET' })],
     ['a closed connection', driverError('Connection is closed.')],
     [
+      'a pipeline cut off by a closed connection',
+      driverError('Command aborted due to connection close', { name: 'AbortError' }),
+    ],
+    [
       'MaxRetriesPerRequestError',
       driverError('Reached the max retries per request limit', {
         name: 'MaxRetriesPerRequestError',
@@ -27,6 +31,7 @@ describe('toStoreError', () => {
     ],
     ['CLUSTERDOWN', driverError('CLUSTERDOWN The cluster is down')],
     ['TRYAGAIN', driverError('TRYAGAIN Multiple keys request during rehashing of slot')],
+    ['MOVED', driverError('MOVED 3999 127.0.0.1:6381')],
     ['LOADING', driverError('LOADING Redis is loading the dataset in memory')],
     [
       'no offline queue',

@@ -163,6 +163,5 @@ export async function countStaging(
   }
   count += await client.hlen(`${base}:journal`);
   count += await client.hlen(`${base}:staging`);
-  count += await client.hlen(`${base}:publishing`);
   return count;
 }

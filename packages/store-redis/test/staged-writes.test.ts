@@ -1,4 +1,5 @@
 import { runFlow, SimulatedCrash, StoreError } from '@wharf/store-core';
+import { makeVector, Table, Utf8, vectorFromArray } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisStore } from '../src/index.js';
 import { idsOf, makeStore, range, rows, targets } from './helpers.js';
@@ -90,6 +91,64 @@ describe.each(targets())('staged writes ($kind)', (target: Target) => {
     const after = await production(store);
     expect(idsOf(after)).toEqual(range(1, 5));
     expect(after.every((row) => String(row.name ?? 'row-x-v2').endsWith('-v2'))).toBe(true);
+  });
+
+  it('a key staged again in the same chunk, in a chunk in flight or in a later part keeps its last row, whole', async () => {
+    await using store = makeStore(target, { key: 'id', pipelineBatch: 3, pipelineDepth: 4 });
+    await store.connect();
+    await runFlow([rows(1, 40)], store, { runType: 'full_drop' });
+    await store.configureForRun('merge');
+    // Ids 1-20 again, then 1-20 with names removed for the even ids, in one batch: every id
+    // comes twice within the run, across chunks of 3 rows, some within one chunk.
+    const again = rows(1, 20, 1);
+    const last = new Table({
+      id: again.getChild('id')!,
+      tenant: again.getChild('tenant')!,
+      name: vectorFromArray(
+        range(1, 20).map((id) => (id % 2 === 0 ? null : `last-${id}`)),
+        new Utf8(),
+      ),
+      value: again.getChild('value')!,
+      flag: again.getChild('flag')!,
+      at: again.getChild('at')!,
+    });
+    await store.write(new Table([...again.batches, ...last.batches]).slice(0, 40));
+    const duplicates = new Table({
+      id: makeVector(BigInt64Array.from([30n, 31n, 30n, 31n, 30n])),
+      name: vectorFromArray(['a', 'b', null, 'c', 'final'], new Utf8()),
+    });
+    await store.write(duplicates);
+    await store.finish();
+    const after = await production(store);
+    expect(idsOf(after)).toEqual(range(1, 40));
+    for (const id of range(1, 20)) {
+      const row = after.find((candidate) => candidate.id === BigInt(id))!;
+      expect(row.name, `row ${id}`).toBe(id % 2 === 0 ? null : `last-${id}`);
+    }
+    expect(after.find((row) => row.id === 30n)).toMatchObject({ name: 'final', value: null });
+    expect(after.find((row) => row.id === 31n)).toMatchObject({ name: 'c', value: null });
+    expect(await staging(store)).toBe(0);
+  });
+
+  it('writes no row once the staging of the run is gone from Redis, and cleans up what was staged', async () => {
+    await using store = makeStore(target, { key: 'id', partRows: 10 });
+    await store.connect();
+    await runFlow([rows(1, 5)], store, { runType: 'incremental' });
+    await store.configureForRun('incremental', { runId: 'vanishing' });
+    await store.write(rows(100, 10));
+    const entry = JSON.parse((await probe.hget(`${store.keyTag}:staging`, 'vanishing'))!) as {
+      version: string;
+    };
+    // What a flushed or restarted server does to the run: its staging entry is gone.
+    await probe.hdel(`${store.keyTag}:staging`, 'vanishing');
+    const failure = await store.write(rows(200, 10)).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ code: 'WHARF_STAGING', retryable: true });
+    const index = `${store.keyTag}:v${entry.version}:index`;
+    expect(await probe.zcard(index)).toBe(10);
+    expect(await probe.exists(`${store.keyTag}:v${entry.version}:row:p03200`)).toBe(0);
+    await store.cleanupStaging();
+    expect(await staging(store)).toBe(0);
+    expect(idsOf(await production(store))).toEqual(range(1, 5));
   });
 
   it('commits a run id once: a rerun with the same id changes nothing', async () => {
