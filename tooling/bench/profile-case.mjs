@@ -62,7 +62,7 @@ try {
   servers = await startServers(new Set(suite.server ? [suite.server] : []));
   const outcome = await runCase(
     scriptOf(runner, benchDirectory),
-    runnerArguments(suite, runner, { rows, datasets, urls: servers.urls, work }),
+    runnerArguments(suite, runner, { rows, datasets, servers, work }),
     { cwd: benchDirectory, nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDirectory}`] },
   );
   if (!outcome.ok) throw new Error(`${runner.label} failed: ${outcome.error}`);

@@ -36,6 +36,8 @@ function runnerSummary(suite, runner, baseline, datasets) {
   const rssValues = runs.map((run) => run.maxRssBytes).filter((value) => value != null);
   const phaseOf = (name) => median(runs.map((run) => run.phases?.[name]).filter(Number.isFinite));
   const serverCpu = runs.map((run) => run.serverCpuSeconds).filter(Number.isFinite);
+  const medianOf = (name) => median(runs.map((run) => run[name]).filter(Number.isFinite));
+  const requests = medianOf('requests');
   return {
     suite: suite.name,
     id: runner.id,
@@ -58,9 +60,20 @@ function runnerSummary(suite, runner, baseline, datasets) {
           readSeconds: phaseOf('readSeconds'),
           writeSeconds: phaseOf('writeSeconds'),
           finishSeconds: phaseOf('finishSeconds'),
+          commitSeconds: phaseOf('commitSeconds'),
         }
       : undefined,
     serverCpuSeconds: median(serverCpu),
+    requests,
+    // The methods of a run with the median count (the counts barely vary between runs).
+    requestsByMethod:
+      requests === undefined
+        ? undefined
+        : (runs.find((run) => run.requests === requests) ?? runs.find((run) => run.requests))
+            ?.requestsByMethod,
+    files: medianOf('files'),
+    parquetBytes: medianOf('parquetBytes'),
+    encodeSeconds: medianOf('encodeSeconds'),
   };
 }
 
@@ -206,20 +219,65 @@ export function formatReport(results, summary) {
   if (phased.length > 0) {
     sections.push(
       'Where the time goes (median seconds): for a store, reading the Arrow input, the ' +
-        '`write()` calls (staging) and `finish()` (commit); the server CPU where the server ' +
-        'reports it:',
+        '`write()` calls (staging) and `finish()` (the last part and the commit); for an ' +
+        'object-storage store also the commit alone (from the end of the last data upload); ' +
+        'the server CPU where it is known:',
     );
     sections.push(
       table(
-        ['runner', 'total', 'read input', 'write()', 'finish()', 'server CPU'],
+        ['runner', 'total', 'read input', 'write()', 'finish()', 'commit', 'server CPU'],
         phased.map((row) => [
           row.label,
           fixed(row.seconds, 2),
           fixed(row.phases?.readSeconds, 2),
           fixed(row.phases?.writeSeconds, 2),
           fixed(row.phases?.finishSeconds, 2),
+          fixed(row.phases?.commitSeconds, 2),
           fixed(row.serverCpuSeconds, 2),
         ]),
+      ),
+    );
+  }
+
+  const counted = summary.throughput.filter((row) => row.requests !== undefined);
+  if (counted.length > 0) {
+    sections.push(
+      'HTTP requests in the timed part (median per run; counted in the client process), and ' +
+        'the data files written. For a store, the requests beyond its baseline (the upload of ' +
+        'the same files) are what its staging and commit add; the baseline encodes its files ' +
+        'before the timing, on one thread, in the time shown:',
+    );
+    sections.push(
+      table(
+        [
+          'runner',
+          'files',
+          'Parquet MB',
+          'requests',
+          'by method',
+          'beyond baseline',
+          'untimed encoding',
+        ],
+        counted.map((row) => {
+          const baseline = counted.find(
+            (candidate) => candidate.suite === row.suite && candidate.role === 'baseline',
+          );
+          const beyond =
+            row.role === 'baseline' || baseline === undefined
+              ? '–'
+              : `${row.requests - baseline.requests >= 0 ? '+' : ''}${row.requests - baseline.requests}`;
+          return [
+            row.label,
+            fixed(row.files, 0),
+            row.parquetBytes === undefined ? '–' : (row.parquetBytes / 1e6).toFixed(1),
+            fixed(row.requests, 0),
+            Object.entries(row.requestsByMethod ?? {})
+              .map(([method, count]) => `${method} ${count}`)
+              .join(', ') || '–',
+            beyond,
+            row.encodeSeconds === undefined ? '–' : `${row.encodeSeconds.toFixed(2)} s`,
+          ];
+        }),
       ),
     );
   }

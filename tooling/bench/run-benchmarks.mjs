@@ -123,7 +123,7 @@ async function runSuite(suite, settings, datasets, work) {
   const servers = await startServers(new Set(suite.server ? [suite.server] : []));
   try {
     const run = async (runner, rows) => {
-      const args = runnerArguments(suite, runner, { rows, datasets, urls: servers.urls, work });
+      const args = runnerArguments(suite, runner, { rows, datasets, servers, work });
       const outcome = await runCase(scriptOf(runner, benchDirectory), args, {
         cwd: benchDirectory,
         timeoutMs: settings.timeoutMs,

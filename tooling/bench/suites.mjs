@@ -4,7 +4,7 @@
  * Each runner is a script in cases/ that runs as its own process and prints one JSON line.
  *
  * A runner names its inputs: `arrow` (the dataset's Arrow IPC file) and/or a CSV dialect (see
- * csv-format.mjs), and the server it needs. `unavailable()` returns why a suite or a runner
+ * csv-format.mjs), and the server it needs (see bench-setup.mjs). `unavailable()` returns why a suite or a runner
  * cannot run on this machine or checkout (it is then reported as skipped), or undefined.
  */
 import { spawnSync } from 'node:child_process';
@@ -27,6 +27,40 @@ function missingPackage(folder) {
   return workspacePackageEntry(folder)
     ? undefined
     : `packages/${folder} is not in this checkout or not built`;
+}
+
+/**
+ * A cloud store's suite: the store's `full_drop` of the dataset; as baseline the raw SDK upload
+ * of the same Parquet bytes (encoded untimed), so the ratio is the store's whole cost —
+ * encoding included — against a pure upload; as peer a hygge-style publish (upload to
+ * staging, then move each file into place).
+ */
+function cloudSuite({ name, upload, publish, unavailable }) {
+  const runner = (script) => ({ script, args: ['--cloud', name], arrow: true });
+  return {
+    name,
+    runType: 'full_drop',
+    server: name,
+    target: { ratio: 0.9, text: `store-${name} ≥ 0.9× raw SDK upload of the same Parquet bytes` },
+    unavailable,
+    subject: {
+      id: `${name}-store`,
+      label: `store-${name} full_drop`,
+      ...runner('cloud-store.mjs'),
+    },
+    baseline: {
+      id: `${name}-upload`,
+      label: `${upload}, same Parquet bytes (encoded untimed)`,
+      ...runner('cloud-upload.mjs'),
+    },
+    peers: [
+      {
+        id: `${name}-copy-publish`,
+        label: `hygge-style: upload to staging, then ${publish}`,
+        ...runner('cloud-copy-publish.mjs'),
+      },
+    ],
+  };
 }
 
 export const SUITES = [
@@ -134,6 +168,26 @@ export const SUITES = [
     },
     peers: [],
   },
+  cloudSuite({
+    name: 's3',
+    upload: 'lib-storage Upload',
+    publish: 'CopyObject + DeleteObject',
+    unavailable: () =>
+      missingPackage('store-s3') ??
+      missingCommands('radosgw', 'radosgw-admin', 'ceph', 'ceph-mon', 'ceph-osd', 'monmaptool'),
+  }),
+  cloudSuite({
+    name: 'gcs',
+    upload: 'file.save (resumable > 8 MiB)',
+    publish: 'file.copy + delete',
+    unavailable: () => missingPackage('store-gcs'),
+  }),
+  cloudSuite({
+    name: 'adls',
+    upload: 'DataLakeFileClient.upload',
+    publish: 'rename (DFS has no server-side copy)',
+    unavailable: () => missingPackage('store-adls'),
+  }),
 ];
 
 /** The subject, the baseline and the peers of a suite, in the order a round runs them. */
@@ -148,13 +202,13 @@ export function scriptOf(runner, benchDirectory) {
 
 /**
  * The command-line arguments of a runner's process: the row count, a scratch directory, its
- * input files and its server's URL, then the runner's own arguments.
+ * input files and where its server is (`servers` from bench-setup.mjs' `startServers`), then
+ * the runner's own arguments.
  */
-export function runnerArguments(suite, runner, { rows, datasets, urls, work }) {
+export function runnerArguments(suite, runner, { rows, datasets, servers, work }) {
   const args = ['--rows', String(rows), '--work', work];
   if (runner.arrow) args.push('--arrow', datasets[rows].arrow.path);
   if (runner.csv) args.push('--csv', datasets[rows].csv[runner.csv].path);
-  if (suite.server === 'postgres') args.push('--postgres-url', urls.postgres);
-  if (suite.server === 'redis') args.push('--redis-url', urls.redis);
+  if (suite.server) args.push(...servers.args[suite.server]);
   return [...args, ...(runner.args ?? [])];
 }
