@@ -5,22 +5,16 @@
  * look and is published by one script. The README documents the key layout.
  */
 import {
-  type ArrowInput,
   type ArrowTypeName,
   COMMON_ARROW_TYPES,
-  type CommitReport,
   ConnectionError,
-  type FaultHook,
+  type EngineCall,
   type ListQuery,
-  type MetricsSnapshot,
   type ReadOptions,
   type RecordKey,
-  type RecoveryReport,
   type Row,
-  type RunSettings,
-  type RunType,
+  StagedStore,
   StagedWriter,
-  Store,
   type StoreCapabilities,
   type StoreDescription,
   type TenantView,
@@ -78,7 +72,7 @@ const READ_BATCH_ROWS = 8192;
  * await runFlow([trips], store, { runType: 'full_drop' });
  * console.log(await store.get(2)); // { id: 2n, city: 'Lyon' }
  */
-export class RedisStore extends Store {
+export class RedisStore extends StagedStore {
   readonly capabilities: StoreCapabilities;
   readonly name: string;
   readonly #options: RedisStoreOptions;
@@ -87,7 +81,7 @@ export class RedisStore extends Store {
   readonly #keys: KeySpace;
   readonly #context: RedisContext;
   readonly #records: RedisRecords;
-  readonly #writer: StagedWriter;
+  protected readonly writer: StagedWriter;
   #client: RedisClient | undefined;
   #ownsClient = true;
 
@@ -134,7 +128,7 @@ export class RedisStore extends Store {
       ...(options.tenantColumn !== undefined ? { tenantColumn: options.tenantColumn } : {}),
       ...(options.schema ? { schema: options.schema } : {}),
     });
-    this.#writer = new StagedWriter({
+    this.writer = new StagedWriter({
       name: this.name,
       capabilities: this.capabilities,
       primitives: new RedisStaging(this.#context),
@@ -150,19 +144,6 @@ export class RedisStore extends Store {
   /** The hash tag every key of this store starts with, e.g. `{wharf:trips}`. */
   get keyTag(): string {
     return this.#keys.base;
-  }
-
-  /** Bytes of Arrow data buffered in memory and not yet staged (bounded by `partBytes` + a batch). */
-  get bufferedBytes(): number {
-    return this.#writer.bufferedBytes;
-  }
-
-  override get faults(): FaultHook {
-    return this.#writer.faults;
-  }
-
-  override metrics(): MetricsSnapshot {
-    return this.#writer.metrics.snapshot();
   }
 
   /**
@@ -189,48 +170,25 @@ export class RedisStore extends Store {
     this.#ownsClient = false;
   }
 
-  async write(data: ArrowInput): Promise<void> {
-    this.assertOpen('write');
-    await this.#writer.write(data);
-  }
-
-  async finish(): Promise<CommitReport> {
-    this.assertOpen('finish');
-    try {
-      return await this.#writer.finish();
-    } finally {
-      this.#records.invalidate();
-    }
-  }
-
-  override async configureForRun(runType: RunType, settings: RunSettings = {}): Promise<void> {
-    this.assertOpen('configureForRun');
-    if (runType === 'merge' && this.#resolved.key.length === 0) {
-      throw new ValidationError(`${this.name}: a merge run needs key columns; set the key option`);
-    }
-    await this.#writer.configure(runType, settings);
-  }
-
   /**
-   * Removes the staged data of the current or failed run. After a dropped connection it first
-   * waits (up to `connectTimeout`) for the client to reconnect, so that a retry that follows a
-   * brief outage starts clean.
+   * Engine calls: `finish()` invalidates the record cache whatever happens; cleanup and
+   * recovery first wait (up to `connectTimeout`) for a dropped client to reconnect, so that a
+   * retry that follows a brief outage starts clean.
    */
-  override async cleanupStaging(): Promise<void> {
-    this.assertOpen('cleanupStaging');
-    await this.#whenReady('cleanupStaging');
-    await this.#writer.cleanup();
+  protected override async runEngine<T>(call: EngineCall, action: () => Promise<T>): Promise<T> {
+    if (call === 'finish') {
+      try {
+        return await action();
+      } finally {
+        this.#records.invalidate();
+      }
+    }
+    if (call === 'cleanupStaging' || call === 'recover') await this.#whenReady(call);
+    return action();
   }
 
-  override async resetRetrySensitiveState(): Promise<void> {
-    this.assertOpen('resetRetrySensitiveState');
-    await this.#writer.resetRetrySensitiveState();
-  }
-
-  override async recover(): Promise<RecoveryReport> {
-    this.assertOpen('recover');
-    await this.#whenReady('recover');
-    return this.#writer.recover();
+  protected override get mergeKey(): readonly string[] {
+    return this.#resolved.key;
   }
 
   override async describe(): Promise<StoreDescription> {
@@ -253,7 +211,7 @@ export class RedisStore extends Store {
       ...(production.schema ? { schema: production.schema } : {}),
       ...(this.#resolved.ttlMs === 0 ? { rows } : {}),
       committedRuns,
-      staging: await this.#writer.inspect(),
+      staging: await this.stagingSnapshot(),
       details: {
         keyTag: keys.base,
         version: version ?? null,
@@ -373,7 +331,7 @@ export class RedisStore extends Store {
 
   protected override async onClose(): Promise<void> {
     try {
-      await this.#writer.abort();
+      await super.onClose();
     } finally {
       this.#release();
     }
@@ -400,7 +358,7 @@ export class RedisStore extends Store {
     action: (scope: Scope) => Promise<T>,
   ): Promise<T> {
     this.assertOpen(operation);
-    return this.#writer.metrics.track(operation, () => action(scope));
+    return this.writer.metrics.track(operation, () => action(scope));
   }
 
   /** Waits for a reconnecting client to be ready again, at most `connectTimeout`. */
