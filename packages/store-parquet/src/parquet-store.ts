@@ -63,9 +63,9 @@ import {
   writeManifest,
 } from './parquet-manifest.js';
 import { buildVersionFiles, type FileNaming, type StagedFile } from './parquet-publish.js';
+import { readFiles } from './parquet-read-files.js';
 import { readParquetFile } from './parquet-reader.js';
-import { conformBatch } from './parquet-rows.js';
-import { checkKey, countRows, oneOf, positiveInteger, projectSchema } from './parquet-shared.js';
+import { checkKey, oneOf, positiveInteger } from './parquet-shared.js';
 import {
   collectVersions,
   currentVersion,
@@ -283,32 +283,12 @@ export class ParquetStore extends StagedStore {
     if (current === undefined) return;
     const schema = manifestSchema(current.manifest);
     if (schema === undefined) return;
-    const target = projectSchema(schema, options.columns, this.name);
-    const columns =
-      options.columns === undefined ? undefined : target.fields.map((field) => field.name);
-    for (const file of current.manifest.files) {
-      const path = join(current.path, file.name);
-      const batches = readParquetFile(path, columns === undefined ? {} : { columns });
-      try {
-        while (true) {
-          let next: IteratorResult<RecordBatch>;
-          try {
-            next = await batches.next();
-          } catch (error) {
-            throw toStoreError(error, {
-              ...context,
-              action: `reading ${file.name}`,
-              source: 'decode',
-            });
-          }
-          if (next.done) break;
-          yield conformBatch(next.value, target, file.name);
-        }
-      } finally {
-        // A consumer that stops early closes the file too.
-        await batches.return(undefined).catch(() => undefined);
-      }
-    }
+    yield* readFiles(current.manifest.files, schema, options, this.name, {
+      name: (file) => file.name,
+      open: (file, fileOptions) => readParquetFile(join(current.path, file.name), fileOptions),
+      failure: (error, file) =>
+        toStoreError(error, { ...context, action: `reading ${file.name}`, source: 'decode' }),
+    });
   }
 
   protected override async onConnect(): Promise<void> {
@@ -452,36 +432,29 @@ export class ParquetStore extends StagedStore {
   }
 
   async #stagePart(run: RunInfo, part: PartToStage): Promise<StagedPart> {
-    if (run.runType !== 'full_drop') {
-      // Fails the part early when production could not take this run's schema at publish.
-      widenOptionalSchema(this.#productionSchema, part.schema, {
-        addColumns: this.#options.schemaEvolution === 'add-columns',
-        store: this.name,
-      });
-    }
-    if (run.runType === 'merge') checkKey(part.schema, this.#key, this.name);
     const directory = stagingPath(this.#layout, run.runId);
-    const groups = this.#writing.split(part);
-    const names = groups.map(() =>
-      this.#fileNames === 'sequence' ? sequenceFileName(++this.#sequence) : uuidFileName(),
-    );
-    // Every file settles before this returns, so no write lands after a discard of the run.
-    const settled = await Promise.allSettled(
-      groups.map(async (batches, index): Promise<StagedFile> => {
-        const bytes = await guard(() => this.#encode(part.schema, batches), {
-          ...this.#context('stage', `encoding part ${part.index}`),
-          source: 'encode',
-        });
+    let names: string[] = [];
+    const ref: PartRef = await this.#writing.stageFiles(
+      {
+        store: this.name,
+        run,
+        part,
+        productionSchema: this.#productionSchema,
+        key: this.#key,
+      },
+      async ({ bytes, rows, index }): Promise<StagedFile> => {
         const name = names[index]!;
         await writeFileDurably(join(directory, name), bytes);
-        return { name, rows: countRows(batches), bytes: bytes.byteLength };
-      }),
+        return { name, rows, bytes: bytes.byteLength };
+      },
+      (files) => {
+        // Named in file order before any is written (sequence numbers follow the rows).
+        names = Array.from({ length: files }, () =>
+          this.#fileNames === 'sequence' ? sequenceFileName(++this.#sequence) : uuidFileName(),
+        );
+      },
     );
-    const failed = settled.find((outcome) => outcome.status === 'rejected');
-    if (failed) throw failed.reason;
-    const files = settled.map((outcome) => (outcome as PromiseFulfilledResult<StagedFile>).value);
     await syncDirectory(directory);
-    const ref: PartRef = files;
     return { index: part.index, rows: part.rows, bytes: part.bytes, ref: JSON.stringify(ref) };
   }
 

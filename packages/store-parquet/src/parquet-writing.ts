@@ -8,17 +8,27 @@ import {
   type ArrowTypeName,
   COMMON_ARROW_TYPES,
   type PartToStage,
+  type RunInfo,
   type RunType,
   type SchemaOptions,
   type StagedWriterOptions,
   type StagingPrimitives,
   type StoreCapabilities,
+  widenOptionalSchema,
 } from '@wharf/store-core';
 import type { RecordBatch, Schema } from 'apache-arrow';
 import type { ParquetCompression } from './parquet-codec.js';
 import { type ParquetEncoder, parquetEncoder } from './parquet-encoder.js';
+import { guard } from './parquet-errors.js';
 import { withCompleteNulls } from './parquet-rows.js';
-import { nonNegativeInteger, oneOf, positiveInteger, splitPart } from './parquet-shared.js';
+import {
+  checkKey,
+  countRows,
+  nonNegativeInteger,
+  oneOf,
+  positiveInteger,
+  splitPart,
+} from './parquet-shared.js';
 
 /**
  * The Arrow types that round-trip exactly through `write()` → Parquet → `read()`. Not
@@ -37,6 +47,24 @@ export const PARQUET_ARROW_TYPES: readonly ArrowTypeName[] = [
   'fixed_size_list',
   'map',
 ];
+
+/** A part to stage, and what it is checked against. */
+export interface StagePartContext {
+  readonly store: string;
+  readonly run: RunInfo;
+  readonly part: PartToStage;
+  /** Production's schema when the run began. */
+  readonly productionSchema: Schema | undefined;
+  /** Key columns (merge runs). */
+  readonly key: readonly string[];
+}
+
+/** One encoded file of a part: its bytes, rows, and position among the part's files. */
+export interface EncodedFile {
+  readonly bytes: Uint8Array;
+  readonly rows: number;
+  readonly index: number;
+}
 
 /** The Parquet settings both stores take. */
 export interface ParquetWritingSettings extends SchemaOptions {
@@ -113,6 +141,44 @@ export class ParquetWriting {
   split(part: PartToStage): RecordBatch[][] {
     const byRows = Math.floor(part.rows / this.rowGroupRows);
     return splitPart(part.batches, Math.max(1, Math.min(this.#encoder.parallelism, byRows)));
+  }
+
+  /**
+   * Stages a part as Parquet files: checks it first (an appending run must fit production's
+   * schema, a merge run needs its key), then encodes its file groups at once and hands each
+   * file to `write`. Every file settles before this returns, so no write lands after a
+   * discard of the run; `allocate` learns the number of files before any is written.
+   */
+  async stageFiles<T>(
+    stage: StagePartContext,
+    write: (file: EncodedFile) => Promise<T>,
+    allocate?: (files: number) => void,
+  ): Promise<T[]> {
+    const { run, part, store } = stage;
+    if (run.runType !== 'full_drop') {
+      // Fails the part early when production could not take this run's schema at publish.
+      widenOptionalSchema(stage.productionSchema, part.schema, {
+        addColumns: this.#settings.schemaEvolution === 'add-columns',
+        store,
+      });
+    }
+    if (run.runType === 'merge') checkKey(part.schema, stage.key, store);
+    const groups = this.split(part);
+    allocate?.(groups.length);
+    const settled = await Promise.allSettled(
+      groups.map(async (batches, index) => {
+        const bytes = await guard(() => this.encode(part.schema, batches), {
+          store,
+          operation: 'stage',
+          action: `encoding part ${part.index}`,
+          source: 'encode',
+        });
+        return write({ bytes, rows: countRows(batches), index });
+      }),
+    );
+    const failed = settled.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((outcome) => (outcome as PromiseFulfilledResult<T>).value);
   }
 
   /** The engine's options for a store writing with these settings. */

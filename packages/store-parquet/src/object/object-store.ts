@@ -38,22 +38,15 @@ import {
   type StagingPrimitives,
   type StoreCapabilities,
   type StoreDescription,
-  StoreError,
   ValidationError,
   widenOptionalSchema,
 } from '@wharf/store-core';
 import type { RecordBatch, Schema } from 'apache-arrow';
-import { guard } from '../parquet-errors.js';
+import { guard, toStoreError } from '../parquet-errors.js';
 import { buildVersionFiles } from '../parquet-publish.js';
+import { readFiles } from '../parquet-read-files.js';
 import { type BlobLike, readParquetBlob } from '../parquet-reader.js';
-import { conformBatch } from '../parquet-rows.js';
-import {
-  checkKey,
-  countRows,
-  nonNegativeInteger,
-  oneOf,
-  projectSchema,
-} from '../parquet-shared.js';
+import { checkKey, nonNegativeInteger, oneOf } from '../parquet-shared.js';
 import { ParquetWriting, parquetCapabilities } from '../parquet-writing.js';
 import {
   appliedKey,
@@ -215,40 +208,23 @@ export class ObjectParquetStore extends StagedStore {
     const { record } = await this.#commits.current();
     if (record?.schema === undefined) return;
     const schema = decodeSchema(record.schema);
-    const target = projectSchema(schema, options.columns, this.name);
-    const columns =
-      options.columns === undefined ? undefined : target.fields.map((field) => field.name);
-    for (const file of record.files) {
-      const batches = readParquetBlob(
-        this.#blob(file.key, 0, file.bytes),
-        columns === undefined ? {} : { columns },
-      );
-      try {
-        while (true) {
-          let next: IteratorResult<RecordBatch>;
-          try {
-            next = await batches.next();
-          } catch (error) {
-            if (StoreError.isInstance(error)) {
-              throw NotFoundError.isInstance(error)
-                ? new IntegrityError(
-                    `${this.name}: ${file.key} of commit ${record.version} is gone (more than keepCommits commits happened during the read?)`,
-                    { cause: error },
-                  )
-                : error;
-            }
-            throw new IntegrityError(
-              `${this.name}: reading ${file.key} failed: not a readable Parquet file (${String((error as Error)?.message ?? error)})`,
+    yield* readFiles(record.files, schema, options, this.name, {
+      name: (file) => file.key,
+      open: (file, fileOptions) =>
+        readParquetBlob(this.#blob(file.key, 0, file.bytes), fileOptions),
+      failure: (error, file) =>
+        NotFoundError.isInstance(error)
+          ? new IntegrityError(
+              `${this.name}: ${file.key} of commit ${record.version} is gone (more than keepCommits commits happened during the read?)`,
               { cause: error },
-            );
-          }
-          if (next.done) break;
-          yield conformBatch(next.value, target, file.key);
-        }
-      } finally {
-        await batches.return(undefined).catch(() => undefined);
-      }
-    }
+            )
+          : toStoreError(error, {
+              store: this.name,
+              operation: 'read',
+              action: `reading ${file.key}`,
+              source: 'decode',
+            }),
+    });
   }
 
   protected override async onConnect(): Promise<void> {
@@ -345,33 +321,19 @@ export class ObjectParquetStore extends StagedStore {
   }
 
   async #stagePart(run: RunInfo, part: PartToStage): Promise<StagedPart> {
-    if (run.runType !== 'full_drop') {
-      // Fails the part early when production could not take this run's schema at publish.
-      widenOptionalSchema(this.#productionSchema, part.schema, {
-        addColumns: this.#settings.schemaEvolution === 'add-columns',
+    const ref: PartRef = await this.#writing.stageFiles(
+      {
         store: this.name,
-      });
-    }
-    if (run.runType === 'merge') checkKey(part.schema, this.#key, this.name);
-    const groups = this.#writing.split(part);
-    // Every upload settles before this returns, so no write lands after a discard of the run.
-    const settled = await Promise.allSettled(
-      groups.map(async (batches): Promise<CommitFile> => {
-        const bytes = await guard(() => this.#writing.encode(part.schema, batches), {
-          store: this.name,
-          operation: 'stage',
-          action: `encoding part ${part.index}`,
-          source: 'encode',
-        });
+        run,
+        part,
+        productionSchema: this.#productionSchema,
+        key: this.#key,
+      },
+      async ({ bytes, rows }): Promise<CommitFile> => {
         const key = this.#stagedKey(run.runId);
         await this.#storage.put(key, bytes, { contentType: 'application/vnd.apache.parquet' });
-        return { key, rows: countRows(batches), bytes: bytes.byteLength };
-      }),
-    );
-    const failed = settled.find((outcome) => outcome.status === 'rejected');
-    if (failed) throw failed.reason;
-    const ref: PartRef = settled.map(
-      (outcome) => (outcome as PromiseFulfilledResult<CommitFile>).value,
+        return { key, rows, bytes: bytes.byteLength };
+      },
     );
     return { index: part.index, rows: part.rows, bytes: part.bytes, ref: JSON.stringify(ref) };
   }
@@ -397,11 +359,12 @@ export class ObjectParquetStore extends StagedStore {
         encodeRecord(record),
         { contentType: 'application/json' },
       );
-      if (created && (await this.#stillOnTop(record))) {
+      const versions = created ? await this.#stillOnTop(record) : undefined;
+      if (versions !== undefined) {
         await checkpoint('publish:apply');
         if (this.layout === 'folder') await this.#apply(record, checkpoint);
         await checkpoint('publish:collect');
-        await this.#collect(record, listing.versions).catch((error: unknown) => {
+        await this.#collect(record, versions).catch((error: unknown) => {
           // The commit stands; what could not be removed now is removed by a later commit.
           if (SimulatedCrash.isInstance(error)) throw error;
         });
@@ -512,18 +475,19 @@ export class ObjectParquetStore extends StagedStore {
   }
 
   /**
-   * After creating `record`: true unless a higher record already existed that was not built on
-   * it — possible only when this version's number had been used and pruned while this writer
-   * waited, so that `record` is a dead branch. Then the record is removed again.
+   * After creating `record`: the record versions listed now, unless a higher record already
+   * existed that was not built on it — possible only when this version's number had been used
+   * and pruned while this writer waited, so that `record` is a dead branch. Then the record is
+   * removed again and the answer is `undefined`.
    */
-  async #stillOnTop(record: CommitRecord): Promise<boolean> {
+  async #stillOnTop(record: CommitRecord): Promise<readonly number[] | undefined> {
     const { versions } = await listCommits(this.#storage);
-    if ((versions.at(-1) ?? 0) <= record.version) return true;
+    if ((versions.at(-1) ?? 0) <= record.version) return versions;
     const next = await this.#commits.read(record.version + 1);
-    if (next === undefined || next.parentId === record.id) return true;
+    if (next === undefined || next.parentId === record.id) return versions;
     await this.#storage.delete([recordKey(record.version)]);
     this.#commits.forget(record.version);
-    return false;
+    return undefined;
   }
 
   /** Folder layout: moves the record's staged files in and removes replaced files. */
@@ -569,14 +533,15 @@ export class ObjectParquetStore extends StagedStore {
 
   /**
    * Removes commit records older than the `keepCommits` before `record`, and the files only
-   * they referenced (commits layout). Never removes a file a kept record references.
+   * they referenced (commits layout). Never removes a file a kept record references: a record
+   * created after `versions` was listed builds on `record`, so it lists no file that only the
+   * pruned records list.
    */
-  async #collect(record: CommitRecord, listed: readonly number[]): Promise<void> {
+  async #collect(record: CommitRecord, versions: readonly number[]): Promise<void> {
     const oldest = record.version - this.#keepCommits;
-    const pruned = [...listed, record.version].filter((version) => version < oldest);
+    const pruned = versions.filter((version) => version < oldest);
     if (pruned.length === 0) return;
     const referenced = new Set<string>();
-    const { versions } = await listCommits(this.#storage);
     for (const version of versions.filter((candidate) => candidate >= oldest)) {
       const kept = await this.#commits.read(version);
       for (const file of kept?.files ?? []) referenced.add(file.key);
