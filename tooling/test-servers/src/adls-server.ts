@@ -23,23 +23,15 @@ import {
 } from './adls-errors.js';
 import { type AdlsExchange, joinPath } from './adls-http.js';
 import type { FileSystems } from './adls-paths.js';
-import { registerServer } from './cleanup-registry.js';
 import { adlsAccountKeyVariable, adlsUrlVariable, readVariable } from './environment.js';
 import {
   createFaultList,
   type FaultList,
   type FaultOptions,
-  faultsNeedThrowawayError,
   type InjectedFault,
 } from './fault-injection.js';
-import {
-  header,
-  MalformedTargetError,
-  parseTarget,
-  readBody,
-  send,
-  startLoopbackServer,
-} from './http-helpers.js';
+import { header, MalformedTargetError, parseTarget, readBody, send } from './http-helpers.js';
+import { existingEndpoint, startProtocolEndpoint } from './protocol-endpoint.js';
 
 /**
  * The account name the server uses unless told otherwise: the storage emulator's, which
@@ -218,32 +210,17 @@ function connectionStringFor(url: string, account: string, accountKey: string): 
 }
 
 function existingAdlsServer(url: string, accountKey: string): AdlsServer {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error(`${adlsUrlVariable} is not a valid http(s):// URL`);
-  }
+  const { parsed, ...endpoint } = existingEndpoint(url, adlsUrlVariable);
   const hostAccount = /^([a-z0-9]+)\.(?:dfs|blob)\./.exec(parsed.hostname)?.[1];
   const account = hostAccount ?? parsed.pathname.split('/').find((segment) => segment !== '');
   if (account === undefined) {
     throw new Error(`${adlsUrlVariable} must name the account: http://host:port/<account>`);
   }
-  const trimmed = url.replace(/\/+$/, '');
   return {
-    url: trimmed,
-    host: parsed.hostname,
-    port: Number(parsed.port) || (parsed.protocol === 'https:' ? 443 : 80),
+    ...endpoint,
     account,
     accountKey,
-    connectionString: connectionStringFor(trimmed, account, accountKey),
-    external: true,
-    injectFault: () => {
-      throw faultsNeedThrowawayError(adlsUrlVariable);
-    },
-    clearFaults: () => {},
-    stop: async () => {},
-    [Symbol.asyncDispose]: async () => {},
+    connectionString: connectionStringFor(endpoint.url, account, accountKey),
   };
 }
 
@@ -285,35 +262,19 @@ export async function startAdlsServer(options: AdlsServerOptions = {}): Promise<
     fileSystems: new Map(),
     faults: createFaultList(),
   };
-  const server = await startLoopbackServer(
-    (request, response) => handleRequest(state, request, response),
+  const endpoint = await startProtocolEndpoint({
+    handle: (request, response) => handleRequest(state, request, response),
     renderError,
-  );
-  state.accountUrl = `http://${server.host}:${server.port}/${account}`;
-
-  let stopping: Promise<void> | undefined;
-  const unregister = registerServer({
-    stop: () => adls.stop(),
-    stopSync: () => server.closeNow(),
+    faults: state.faults,
+    url: (host, port) => {
+      state.accountUrl = `http://${host}:${port}/${account}`;
+      return state.accountUrl;
+    },
+    clear: () => state.fileSystems.clear(),
   });
-  const adls: AdlsServer = {
-    url: state.accountUrl,
-    host: server.host,
-    port: server.port,
+  return Object.assign(endpoint, {
     account,
     accountKey,
     connectionString: connectionStringFor(state.accountUrl, account, accountKey),
-    external: false,
-    injectFault: (fault) => state.faults.add(fault),
-    clearFaults: () => state.faults.clear(),
-    stop() {
-      stopping ??= server.close().finally(() => {
-        state.fileSystems.clear();
-        unregister();
-      });
-      return stopping;
-    },
-    [Symbol.asyncDispose]: () => adls.stop(),
-  };
-  return adls;
+  });
 }

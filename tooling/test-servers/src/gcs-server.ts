@@ -5,14 +5,8 @@
  * the service: see the package README for what it does and does not implement.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { registerServer } from './cleanup-registry.js';
 import { gcsUrlVariable, readVariable } from './environment.js';
-import {
-  createFaultList,
-  type FaultOptions,
-  faultsNeedThrowawayError,
-  type InjectedFault,
-} from './fault-injection.js';
+import { createFaultList, type FaultOptions, type InjectedFault } from './fault-injection.js';
 import { bucketRequest, createBucket, listBuckets } from './gcs-buckets.js';
 import { faultReason, GcsError, invalidArgument } from './gcs-errors.js';
 import { type Exchange, type GcsState, jsonType, notImplemented } from './gcs-exchange.js';
@@ -24,13 +18,8 @@ import {
   objectRequest,
 } from './gcs-objects.js';
 import { insertRequest, sessionRequest } from './gcs-uploads.js';
-import {
-  MalformedTargetError,
-  parseTarget,
-  readBody,
-  send,
-  startLoopbackServer,
-} from './http-helpers.js';
+import { MalformedTargetError, parseTarget, readBody, send } from './http-helpers.js';
+import { existingEndpoint, startProtocolEndpoint } from './protocol-endpoint.js';
 
 /** Options for {@link startGcsServer}. */
 export interface GcsServerOptions {
@@ -165,25 +154,8 @@ function renderError(error: unknown, request: IncomingMessage, response: ServerR
 }
 
 function existingGcsServer(url: string, projectId: string): GcsServer {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error(`${gcsUrlVariable} is not a valid http(s):// URL`);
-  }
-  return {
-    url: url.replace(/\/+$/, ''),
-    host: parsed.hostname,
-    port: Number(parsed.port) || (parsed.protocol === 'https:' ? 443 : 80),
-    projectId,
-    external: true,
-    injectFault: () => {
-      throw faultsNeedThrowawayError(gcsUrlVariable);
-    },
-    clearFaults: () => {},
-    stop: async () => {},
-    [Symbol.asyncDispose]: async () => {},
-  };
+  const { parsed: _parsed, ...endpoint } = existingEndpoint(url, gcsUrlVariable);
+  return { ...endpoint, projectId };
 }
 
 /**
@@ -215,34 +187,18 @@ export async function startGcsServer(options: GcsServerOptions = {}): Promise<Gc
     sessions: new Map(),
     faults: createFaultList(),
   };
-  const server = await startLoopbackServer(
-    (request, response) => handleRequest(state, request, response),
+  const endpoint = await startProtocolEndpoint({
+    handle: (request, response) => handleRequest(state, request, response),
     renderError,
-  );
-  state.baseUrl = `http://${server.host}:${server.port}`;
-
-  let stopping: Promise<void> | undefined;
-  const unregister = registerServer({
-    stop: () => gcs.stop(),
-    stopSync: () => server.closeNow(),
-  });
-  const gcs: GcsServer = {
-    url: state.baseUrl,
-    host: server.host,
-    port: server.port,
-    projectId,
-    external: false,
-    injectFault: (fault) => state.faults.add(fault),
-    clearFaults: () => state.faults.clear(),
-    stop() {
-      stopping ??= server.close().finally(() => {
-        state.buckets.clear();
-        state.sessions.clear();
-        unregister();
-      });
-      return stopping;
+    faults: state.faults,
+    url: (host, port) => {
+      state.baseUrl = `http://${host}:${port}`;
+      return state.baseUrl;
     },
-    [Symbol.asyncDispose]: () => gcs.stop(),
-  };
-  return gcs;
+    clear: () => {
+      state.buckets.clear();
+      state.sessions.clear();
+    },
+  });
+  return Object.assign(endpoint, { projectId });
 }
