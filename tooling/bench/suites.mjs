@@ -36,7 +36,7 @@ function missingPackage(folder) {
  * staging, then move each file into place).
  */
 function cloudSuite({ name, upload, publish, unavailable }) {
-  const runner = (script) => ({ script, args: ['--cloud', name], arrow: true });
+  const runner = (script, ...args) => ({ script, args: ['--cloud', name, ...args], arrow: true });
   return {
     name,
     runType: 'full_drop',
@@ -57,7 +57,7 @@ function cloudSuite({ name, upload, publish, unavailable }) {
       {
         id: `${name}-copy-publish`,
         label: `hygge-style: upload to staging, then ${publish}`,
-        ...runner('cloud-copy-publish.mjs'),
+        ...runner('cloud-upload.mjs', '--publish', 'move'),
       },
     ],
   };

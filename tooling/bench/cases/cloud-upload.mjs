@@ -9,6 +9,14 @@
  *   node cases/cloud-upload.mjs --cloud s3 --arrow data.arrows --work <dir> --s3-url … \
  *     [--server-pids …]
  *
+ * With `--publish move` it is the hygge-style peer instead: the same files uploaded to a
+ * staging prefix, then each moved to the production prefix — a server-side copy and a delete
+ * of the staged file on S3 (`CopyObject` + `DeleteObject`) and Cloud Storage (`file.copy`, a
+ * rewrite, + `delete`), a rename on ADLS Gen2 (the DFS endpoint's own move; it has no
+ * server-side copy). Uploads and moves are both timed.
+ *
+ *   node cases/cloud-upload.mjs --cloud adls --publish move --arrow data.arrows --work <dir> …
+ *
  * A small untimed upload warms the client first. Also reports the HTTP requests of the timed
  * part, the files, the server's CPU seconds, and how long the untimed encoding took on one
  * thread (`encodeSeconds`, measured when the files were first encoded).
@@ -26,7 +34,11 @@ const { files, encodeSeconds } = await datasetParquetFiles(
   required(args, 'work'),
 );
 const cloud = await openCloud(args);
-const prefix = `upload-${process.pid}`;
+const publish = args.publish ?? 'none';
+if (publish !== 'none' && publish !== 'move')
+  throw new Error(`--publish none|move, not ${publish}`);
+const move = publish === 'move';
+const prefix = `${move ? 'copy' : 'upload'}-${process.pid}`;
 const pids = serverPids(args);
 let result;
 try {
@@ -36,12 +48,18 @@ try {
   const cpuBefore = processCpuSeconds(pids);
   const requests = countHttpRequests();
   result = await timeLoad(async () => {
-    let rows = 0;
-    await inParallel(files, ENCODER_THREADS, async (file) => {
-      await cloud.upload(`${prefix}/data/${randomUUID()}.parquet`, file.bytes);
-      rows += file.rows;
-    });
-    return rows;
+    const names = files.map(() => `${randomUUID()}.parquet`);
+    const target = move ? `${prefix}/staging` : `${prefix}/data`;
+    await inParallel(files, ENCODER_THREADS, (file, index) =>
+      cloud.upload(`${target}/${names[index]}`, file.bytes),
+    );
+    if (move) {
+      await cloud.preparePublish(`${prefix}/data`);
+      await inParallel(names, ENCODER_THREADS, (name) =>
+        cloud.publish(`${prefix}/staging/${name}`, `${prefix}/data/${name}`),
+      );
+    }
+    return files.reduce((sum, file) => sum + file.rows, 0);
   });
   const counted = requests.stop();
   result.serverCpuSeconds = processCpuSeconds(pids) - cpuBefore;

@@ -61,10 +61,10 @@ describe('the suites', () => {
       const suite = SUITES.find((candidate) => candidate.name === name);
       expect(suite.runType).toBe('full_drop');
       expect(suite.target.ratio).toBe(0.9);
-      expect(runnersOf(suite).map((runner) => runner.script)).toEqual([
-        'cloud-store.mjs',
-        'cloud-upload.mjs',
-        'cloud-copy-publish.mjs',
+      expect(runnersOf(suite).map((runner) => [runner.script, ...runner.args.slice(2)])).toEqual([
+        ['cloud-store.mjs'],
+        ['cloud-upload.mjs'],
+        ['cloud-upload.mjs', '--publish', 'move'],
       ]);
     }
   });
