@@ -1,7 +1,7 @@
 /**
  * The dataset as the Parquet files an object-storage store (`ObjectParquetStore`, under
  * store-s3, store-gcs and store-adls) writes with its defaults, for the cloud baselines that
- * upload "the same Parquet bytes": the same encoder (parquet-wasm), codec (zstd), row groups
+ * upload "the same Parquet bytes": the same encoder (parquet-wasm), codec (snappy), row groups
  * (122,880 rows), and the same cut into files — the store's staged writer gathers batches into
  * a part until it holds `targetFileBytes × encoder threads` of Arrow data, and each part is
  * split by rows into one file per encoder thread.
@@ -92,10 +92,13 @@ export function* storeFileGroups(
   if (part.length > 0) yield* split(part);
 }
 
+/** The store's default codec; part of the cache directory's name. */
+const CODEC = 'snappy';
+
 /** One Parquet file of `batches`, with the store's default writer properties. */
 export function encodeParquet(batches, { rowGroupRows = ROW_GROUP_ROWS } = {}) {
   const properties = new wasm.WriterPropertiesBuilder()
-    .setCompression(wasm.Compression.ZSTD)
+    .setCompression(wasm.Compression.SNAPPY)
     .setMaxRowGroupSize(rowGroupRows)
     .setDictionaryEnabled(false)
     .build();
@@ -109,7 +112,7 @@ export function encodeParquet(batches, { rowGroupRows = ROW_GROUP_ROWS } = {}) {
  * thread; `encodeSeconds` is how long that took) and kept under `work` for the next calls.
  */
 export async function datasetParquetFiles(arrowPath, work) {
-  const directory = join(work, 'parquet-files', basename(arrowPath));
+  const directory = join(work, `parquet-files-${CODEC}`, basename(arrowPath));
   let manifest;
   try {
     manifest = JSON.parse(await readFile(join(directory, 'manifest.json'), 'utf8'));

@@ -108,7 +108,11 @@ export type ParquetStoreOptions = ParquetLocation & ParquetStoreSettings;
 
 /** The settings of {@link ParquetStore}, besides its location. */
 export interface ParquetStoreSettings extends SchemaOptions {
-  /** Parquet compression codec. @default 'zstd' */
+  /**
+   * Parquet compression codec: `'snappy'` (fast; the default of DuckDB, Spark and pyarrow),
+   * `'zstd'` (smaller files, about 1.7× the encoding time) or `'none'`.
+   * @default 'snappy'
+   */
   compression?: ParquetCompression;
   /** Rows per Parquet row group. @default 122_880 */
   rowGroupRows?: number;

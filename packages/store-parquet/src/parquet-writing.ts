@@ -106,7 +106,7 @@ export class ParquetWriting {
   /** Validates the settings (a `ValidationError` names a bad one). */
   constructor(settings: ParquetWritingSettings) {
     this.#settings = settings;
-    this.compression = oneOf('compression', settings.compression, COMPRESSIONS, 'zstd');
+    this.compression = oneOf('compression', settings.compression, COMPRESSIONS, 'snappy');
     this.rowGroupRows = positiveInteger('rowGroupRows', settings.rowGroupRows, 122_880);
     this.targetFileBytes = positiveInteger(
       'targetFileBytes',

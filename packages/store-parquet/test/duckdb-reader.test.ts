@@ -35,6 +35,29 @@ describe('an outside reader', () => {
     ]);
   });
 
+  it('files are snappy-compressed by default and zstd-compressed when asked', async () => {
+    const directory = await temporaryDirectory();
+    const db = await duckdb();
+    const codecs: Record<string, string[]> = {};
+    for (const compression of [undefined, 'zstd', 'none'] as const) {
+      const path = join(directory, `codec-${compression ?? 'default'}`);
+      await using store = new ParquetStore({
+        path,
+        encoderThreads: 0,
+        ...(compression ? { compression } : {}),
+      });
+      await store.connect();
+      await store.configureForRun('full_drop');
+      await store.write(rows(0, 1_000));
+      await store.finish();
+      const result = await db.runAndReadAll(
+        `SELECT DISTINCT compression FROM parquet_metadata(${sqlString(join(path, '*.parquet'))})`,
+      );
+      codecs[compression ?? 'default'] = result.getRows().map((row) => String(row[0]));
+    }
+    expect(codecs).toEqual({ default: ['SNAPPY'], zstd: ['ZSTD'], none: ['UNCOMPRESSED'] });
+  });
+
   it('after a column was added, DuckDB reads old and new files together with union_by_name', async () => {
     const directory = await temporaryDirectory();
     const path = join(directory, 'wider');

@@ -1,6 +1,6 @@
 /**
  * store-s3, store-gcs or store-adls, `full_drop`: the dataset's Arrow file into a fresh prefix
- * of the bench bucket through `runFlow`, with the store's defaults (zstd, 122,880-row groups,
+ * of the bench bucket through `runFlow`, with the store's defaults (snappy, 122,880-row groups,
  * 32 MiB of Arrow data per file, min(4, CPUs) encoder workers, the `commits` layout). The
  * timing covers reading the input, encoding on the workers, the uploads and the commit.
  *

@@ -1,6 +1,6 @@
 /**
  * store-parquet, `full_drop`: the dataset's Arrow file into a new Parquet dataset through
- * `runFlow`, with the store's defaults (zstd, 122,880-row groups, encoder workers).
+ * `runFlow`, with the store's defaults (snappy, 122,880-row groups, encoder workers).
  *
  *   node cases/parquet-store.mjs --arrow data.arrows --work <dir>
  *

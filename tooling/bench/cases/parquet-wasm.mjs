@@ -1,6 +1,6 @@
 /**
  * parquet-wasm called directly, on this one thread: the Arrow file's batches gathered into
- * files of the store's default size (32 MiB of Arrow data), each encoded with zstd and the
+ * files of the store's default size (32 MiB of Arrow data), each encoded with snappy and the
  * store's row-group size and written out. The floor of the encoder the store runs on its
  * worker threads, without staging, manifest or commit.
  *
@@ -22,7 +22,7 @@ const directory = await mkdtemp(join(required(args, 'work'), 'parquet-wasm-'));
 try {
   const properties = () =>
     new wasm.WriterPropertiesBuilder()
-      .setCompression(wasm.Compression.ZSTD)
+      .setCompression(wasm.Compression.SNAPPY)
       .setMaxRowGroupSize(122_880)
       .setDictionaryEnabled(false)
       .build();

@@ -19,7 +19,11 @@ export type ObjectLayout = 'commits' | 'folder';
 export interface ObjectParquetSettings extends SchemaOptions {
   /** @default 'commits' */
   layout?: ObjectLayout;
-  /** Parquet compression codec. @default 'zstd' */
+  /**
+   * Parquet compression codec: `'snappy'` (fast; the default of DuckDB, Spark and pyarrow),
+   * `'zstd'` (smaller files, about 1.7× the encoding time) or `'none'`.
+   * @default 'snappy'
+   */
   compression?: ParquetCompression;
   /** Rows per Parquet row group. @default 122_880 */
   rowGroupRows?: number;
