@@ -31,6 +31,14 @@ export interface ObjectEntry {
 export interface PutOptions {
   /** @default 'application/octet-stream' */
   readonly contentType?: string;
+  /**
+   * No reader looks at this key before a later commit record names it (a staged data file),
+   * so it need not appear whole at once: a service whose uploads are not atomic by
+   * themselves (ADLS: create, appends, flush) may then write it in place instead of through
+   * a temporary path and a rename. Never set for commit records, journal entries or markers.
+   * @default false
+   */
+  readonly unpublished?: boolean;
 }
 
 /** What {@link ObjectStorage.describe} shows of where the data is (no secrets). */
