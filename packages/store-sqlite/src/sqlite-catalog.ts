@@ -36,17 +36,24 @@ export function ensureCatalog(db: SqliteDatabase): void {
   }).immediate();
 }
 
-/** Whether a table named `name` exists. */
-export function tableExists(db: SqliteDatabase, name: string): boolean {
+/** Whether a table named `name` exists (in the attached database `schema`, or in main). */
+export function tableExists(db: SqliteDatabase, name: string, schema = 'main'): boolean {
   return (
-    db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(name) !==
-    undefined
+    db
+      .prepare(`SELECT 1 FROM ${quote(schema)}.sqlite_master WHERE type = 'table' AND name = ?`)
+      .get(name) !== undefined
   );
 }
 
-/** The columns of table `name`, in order. */
-export function tableColumns(db: SqliteDatabase, name: string): { name: string; type: string }[] {
-  return db.prepare(`SELECT name, type FROM pragma_table_info(?) ORDER BY cid`).all(name) as {
+/** The columns of table `name` (in the attached database `schema`, or in main), in order. */
+export function tableColumns(
+  db: SqliteDatabase,
+  name: string,
+  schema = 'main',
+): { name: string; type: string }[] {
+  return db
+    .prepare(`SELECT name, type FROM pragma_table_info(?, ?) ORDER BY cid`)
+    .all(name, schema) as {
     name: string;
     type: string;
   }[];

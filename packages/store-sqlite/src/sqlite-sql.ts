@@ -30,6 +30,11 @@ export function quote(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+/** `table` of the database `schema` (`main` or an attached one), quoted. */
+export function qualified(schema: string, table: string): string {
+  return schema === 'main' ? quote(table) : `${quote(schema)}.${quote(table)}`;
+}
+
 /** The staging table of `runId` for production table `table`. */
 export function stagingTableName(table: string, runId: string): string {
   const hash = createHash('sha256').update(runId).digest('hex').slice(0, 12);
@@ -45,6 +50,8 @@ export function stagingNamePattern(table: string): RegExp {
 export interface TableShape {
   /** Key columns: a `UNIQUE` constraint over them. */
   readonly key?: readonly string[];
+  /** The database holding the table: `main` (the default) or an attached staging file. */
+  readonly schema?: string;
 }
 
 /**
@@ -60,7 +67,7 @@ export function createTableSql(name: string, fields: readonly Field[], shape: Ta
   if (shape.key && shape.key.length > 0) {
     columns.push(`UNIQUE (${shape.key.map(quote).join(', ')})`);
   }
-  return `CREATE TABLE ${quote(name)} (${columns.join(', ')})`;
+  return `CREATE TABLE ${qualified(shape.schema ?? 'main', name)} (${columns.join(', ')})`;
 }
 
 /** Whether a column is `NOT NULL`: non-nullable, and not of the null type (all nulls). */
@@ -69,12 +76,17 @@ function notNull(field: Field): boolean {
 }
 
 /** `ALTER TABLE … ADD COLUMN` for a column added by schema evolution. */
-export function addColumnSql(table: string, field: Field): string {
-  return `ALTER TABLE ${quote(table)} ADD COLUMN ${quote(field.name)} ${sqliteColumnType(field.type)}`.trimEnd();
+export function addColumnSql(table: string, field: Field, schema = 'main'): string {
+  return `ALTER TABLE ${qualified(schema, table)} ADD COLUMN ${quote(field.name)} ${sqliteColumnType(field.type)}`.trimEnd();
 }
 
 /** A multi-row `INSERT` of `rows` rows into `columns`. */
-export function insertSql(table: string, columns: readonly string[], rows: number): string {
+export function insertSql(
+  table: string,
+  columns: readonly string[],
+  rows: number,
+  schema = 'main',
+): string {
   const row = `(${columns.map(() => '?').join(', ')})`;
-  return `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}`;
+  return `INSERT INTO ${qualified(schema, table)} (${columns.map(quote).join(', ')}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}`;
 }

@@ -4,7 +4,9 @@
  * decoding values from the storage format (the README's mapping table) without the store's
  * own read path.
  */
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import type { Row } from '@wharf/store-core';
 import { type DataType, type Field, tableFromIPC } from 'apache-arrow';
 import Database from 'better-sqlite3';
@@ -98,16 +100,27 @@ export function readProductionRows(filename: string, table: string): Row[] {
   }
 }
 
-/** Staging tables, staging registrations and journal entries of `table` in `filename`. */
+/** Staging files of `table` next to `filename`: `<file>-wharf-stage-<table hash>-<run hash>`. */
+function countStagingFiles(filename: string, table: string): number {
+  const tableHash = createHash('sha256').update(table).digest('hex').slice(0, 8);
+  const prefix = `${basename(filename)}-wharf-stage-${tableHash}-`;
+  return readdirSync(dirname(filename)).filter((name) => name.startsWith(prefix)).length;
+}
+
+/**
+ * Staging tables, staging files, staging registrations and journal entries of `table` in
+ * `filename`.
+ */
 export function countStagingArtefacts(filename: string, table: string): number {
+  const files = existsSync(dirname(filename)) ? countStagingFiles(filename, table) : 0;
   const db = open(filename);
-  if (!db) return 0;
+  if (!db) return files;
   try {
     const pattern = new RegExp(`^_wharf_stage_${table}_[0-9a-f]{12}$`);
     const names = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as {
       name: string;
     }[];
-    let count = names.filter((entry) => pattern.test(entry.name)).length;
+    let count = files + names.filter((entry) => pattern.test(entry.name)).length;
     for (const bookkeeping of ['_wharf_journal', '_wharf_staging']) {
       if (!tableExists(db, bookkeeping)) continue;
       const row = db
