@@ -142,6 +142,11 @@ export class CommitReader {
     }
   }
 
+  /** Remembers a record this store created, so that it is never fetched back. */
+  remember(record: CommitRecord): void {
+    this.#records.set(record.version, record);
+  }
+
   /** Forgets a record (after pruning it). */
   forget(version: number): void {
     this.#records.delete(version);

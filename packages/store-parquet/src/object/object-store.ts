@@ -4,11 +4,14 @@
  *
  * Layout `'commits'` (the default): each staged part is encoded (parquet-wasm, on worker
  * threads) and uploaded once, as `data/<run id>/<uuid>.parquet`, where no reader looks until a
- * commit record names it. A commit creates the next record `_wharf/commits/<version>.json`
- * with a conditional create; of two writers racing for one version exactly one succeeds, the
- * other rebuilds its record on the winner's and tries the next version. Nothing is copied or
- * renamed, so a commit costs a few small requests whatever the data's size. Files no kept
- * record references are removed afterwards.
+ * commit record names it. A part's uploads run while the engine gathers and encodes the next
+ * part (one part's uploads at most in flight); anything that depends on them — the next part's
+ * uploads, the `committing` journal entry, the publish, a discard — waits for them first. A
+ * commit creates the next record `_wharf/commits/<version>.json` with a conditional create; of
+ * two writers racing for one version exactly one succeeds, the other rebuilds its record on
+ * the winner's and tries the next version. Nothing is copied or renamed, so a commit costs a
+ * few small requests whatever the data's size. Files no kept record references are removed
+ * afterwards.
  *
  * Layout `'folder'`: plain `<uuid>.parquet` files directly under the prefix, for tools that
  * glob a folder. Staged files wait under `_wharf/staging/<run id>/`; the commit record lists
@@ -21,6 +24,7 @@ import {
   type Checkpoint,
   ConflictError,
   decodeSchema,
+  type EngineCall,
   encodeSchema,
   IntegrityError,
   type JournalEntry,
@@ -63,7 +67,7 @@ import {
   withPublishedRun,
 } from './object-commits.js';
 import { type ObjectLayout, type ObjectParquetSettings, pickSettings } from './object-settings.js';
-import type { ObjectStorage } from './object-storage.js';
+import type { ObjectStorage, PutOptions } from './object-storage.js';
 
 /** What a cloud package hands to {@link ObjectParquetStore}. */
 export interface ObjectParquetInit {
@@ -90,6 +94,73 @@ const COMMIT_ATTEMPTS = 12;
 
 /** A staged part's `ref`: its files. */
 type PartRef = CommitFile[];
+
+/**
+ * How data files are written: no reader looks at them before a later commit record names them
+ * (staged files, a merge's rewritten files), so a service may write them in place.
+ */
+const DATA_FILE: PutOptions = { contentType: 'application/vnd.apache.parquet', unpublished: true };
+
+/**
+ * The data-file uploads of one run, started without being awaited (the engine gathers the
+ * next part meanwhile) and awaited before anything that depends on them. Each is observed at
+ * once: a failure is kept for the next {@link RunUploads.drain} and never becomes an unhandled
+ * rejection.
+ */
+class RunUploads {
+  /** Every key this store began to write for the run: uploaded, failed or still in flight. */
+  readonly keys = new Set<string>();
+  readonly #pending = new Set<Promise<void>>();
+  #failure: { error: unknown } | undefined;
+
+  start(key: string, upload: () => Promise<void>): void {
+    this.keys.add(key);
+    const tracked: Promise<void> = (async () => upload())().then(
+      () => {
+        this.#pending.delete(tracked);
+      },
+      (error: unknown) => {
+        this.#failure ??= { error };
+        this.#pending.delete(tracked);
+      },
+    );
+    this.#pending.add(tracked);
+  }
+
+  /** Waits for the uploads started so far, whatever their outcome. */
+  async settle(): Promise<void> {
+    await Promise.all([...this.#pending]);
+  }
+
+  /**
+   * Waits for the uploads started so far, then throws the run's first failed upload — at every
+   * call from then on: a part whose file is missing can never be committed.
+   */
+  async drain(): Promise<void> {
+    await this.settle();
+    if (this.#failure) throw this.#failure.error;
+  }
+}
+
+/** What this store knows of a run it writes itself (not of one it recovers). */
+interface LocalRun {
+  readonly uploads: RunUploads;
+  /**
+   * Every file under the run's prefix was begun by this store (no staging of an earlier
+   * attempt of the run id, of another process, was seen): after its own commit, the files to
+   * delete are known without listing.
+   */
+  readonly exact: boolean;
+  /**
+   * The current record when the run began, if it was applied: the first commit attempt builds
+   * on it without listing again (a stale one only makes the conditional create fail).
+   */
+  base: { readonly record: CommitRecord | undefined } | undefined;
+  /** The record this store's own publish created for the run (and applied). */
+  committed: CommitRecord | undefined;
+  /** The run marker is still there after the cleanup: deleted with the journal entry. */
+  markerLeft: boolean;
+}
 
 /**
  * A wharf store writing a Parquet dataset into object storage, with atomic commits (commit
@@ -120,6 +191,13 @@ export class ObjectParquetStore extends StagedStore {
   readonly #commits: CommitReader;
   /** Folder-layout versions known to be applied. */
   readonly #applied = new Set<number>();
+  /** The runs this store is writing, by run id, from `begin` until their journal entry is removed. */
+  readonly #runs = new Map<string, LocalRun>();
+  /**
+   * Run ids of other writers whose staging (a marker or a journal entry) this store saw and did
+   * not clean up: a run of this store with such an id may find their files under its prefix.
+   */
+  readonly #othersRuns = new Set<string>();
   /** Production's schema when the current run began (for early checks of appending runs). */
   #productionSchema: Schema | undefined;
 
@@ -236,8 +314,28 @@ export class ObjectParquetStore extends StagedStore {
     try {
       await super.onClose();
     } finally {
+      // Uploads still in flight (of a crashed run) end before the client does.
+      await this.#settleUploads();
       await this.#storage.close();
     }
+  }
+
+  /**
+   * A simulated crash stops the store dead, as if its process had died; the uploads it had
+   * started end first, so that nothing of it lands after another store's recovery — which a
+   * dead process could not do.
+   */
+  protected override async runEngine<T>(_call: EngineCall, action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      if (SimulatedCrash.isInstance(error)) await this.#settleUploads();
+      throw error;
+    }
+  }
+
+  async #settleUploads(): Promise<void> {
+    await Promise.all([...this.#runs.values()].map((run) => run.uploads.settle()));
   }
 
   protected override async ping(): Promise<Record<string, unknown>> {
@@ -279,10 +377,32 @@ export class ObjectParquetStore extends StagedStore {
     const storage = this.#storage;
     return {
       begin: async (run) => {
-        await storage.put(`${RUNS_PREFIX}${run.runId}`, new Uint8Array(0));
-        const { record } = await this.#commits.current();
+        // Both at once; each ends before this returns, so nothing lands after a cleanup.
+        const [marked, read] = await Promise.allSettled([
+          storage.put(`${RUNS_PREFIX}${run.runId}`, new Uint8Array(0)),
+          this.#commits.current(),
+        ]);
+        if (marked.status === 'rejected') throw marked.reason;
+        if (read.status === 'rejected') throw read.reason;
+        const { record, listing } = read.value;
         this.#productionSchema =
           record?.schema === undefined ? undefined : decodeSchema(record.schema);
+        const applied =
+          this.layout === 'commits' ||
+          record === undefined ||
+          listing.applied.has(record.version) ||
+          this.#applied.has(record.version);
+        // An earlier attempt of this run id whose cleanup did not finish: its files stay
+        // under the prefix, so the cleanup of this one lists it.
+        const earlier = this.#runs.get(run.runId);
+        await earlier?.uploads.settle();
+        this.#runs.set(run.runId, {
+          uploads: new RunUploads(),
+          exact: earlier === undefined && !this.#othersRuns.has(run.runId),
+          base: applied ? { record } : undefined,
+          committed: undefined,
+          markerLeft: false,
+        });
       },
       stagePart: (run, part) => this.#stagePart(run, part),
       publish: (run, parts, schema, checkpoint) => this.#publish(run, parts, schema, checkpoint),
@@ -293,6 +413,7 @@ export class ObjectParquetStore extends StagedStore {
           const runId = entry.key.slice(RUNS_PREFIX.length);
           if (runId !== '' && !runId.includes('/')) runIds.push(runId);
         }
+        this.#sawRuns(runIds);
         return runIds;
       },
       readJournal: async () => {
@@ -310,31 +431,84 @@ export class ObjectParquetStore extends StagedStore {
             });
           }
         }
+        this.#sawRuns(entries.map((entry) => entry.runId));
         return entries;
       },
-      writeJournal: (entry) =>
-        storage.put(`${JOURNAL_PREFIX}${entry.runId}.json`, Buffer.from(JSON.stringify(entry)), {
-          contentType: 'application/json',
-        }),
-      removeJournal: (runId) => storage.delete([`${JOURNAL_PREFIX}${runId}.json`]),
+      writeJournal: async (entry) => {
+        // Recovery publishes the parts of a `committing` entry: every file they list must
+        // exist first. A failed upload fails the run here, before anything is committed.
+        if (entry.state === 'committing') await this.#runs.get(entry.runId)?.uploads.drain();
+        await storage.put(
+          `${JOURNAL_PREFIX}${entry.runId}.json`,
+          Buffer.from(JSON.stringify(entry)),
+          { contentType: 'application/json' },
+        );
+      },
+      removeJournal: async (runId) => {
+        const local = this.#runs.get(runId);
+        await local?.uploads.settle();
+        // After this store's own commit, the cleanup left the marker: one request for both.
+        const marker = local?.markerLeft ? [`${RUNS_PREFIX}${runId}`] : [];
+        await storage.delete([...marker, `${JOURNAL_PREFIX}${runId}.json`]);
+        this.#runs.delete(runId);
+        this.#othersRuns.delete(runId);
+      },
     };
   }
 
+  /** Notes the run ids of staging seen in a listing, except this store's own runs. */
+  #sawRuns(runIds: readonly string[]): void {
+    for (const runId of runIds) if (!this.#runs.has(runId)) this.#othersRuns.add(runId);
+  }
+
+  #localRun(runId: string): LocalRun {
+    let local = this.#runs.get(runId);
+    if (local === undefined) {
+      local = {
+        uploads: new RunUploads(),
+        exact: false,
+        base: undefined,
+        committed: undefined,
+        markerLeft: false,
+      };
+      this.#runs.set(runId, local);
+    }
+    return local;
+  }
+
+  /**
+   * Encodes a part and starts its uploads, without waiting for them: the engine gathers the
+   * next part meanwhile. The previous part's uploads end while this part encodes, and this
+   * part's begin only after them (their failure is this call's error), so that one part's
+   * uploads at most are in flight besides the buffered data.
+   */
   async #stagePart(run: RunInfo, part: PartToStage): Promise<StagedPart> {
-    const ref: PartRef = await this.#writing.stageFiles(
-      {
-        store: this.name,
-        run,
-        part,
-        productionSchema: this.#productionSchema,
-        key: this.#key,
-      },
-      async ({ bytes, rows }): Promise<CommitFile> => {
-        const key = this.#stagedKey(run.runId);
-        await this.#storage.put(key, bytes, { contentType: 'application/vnd.apache.parquet' });
-        return { key, rows, bytes: bytes.byteLength };
-      },
-    );
+    const uploads = this.#localRun(run.runId).uploads;
+    const previous = uploads.drain();
+    // Observed at once: encoding may fail before any file waits for it.
+    previous.catch(() => undefined);
+    let ref: PartRef;
+    try {
+      ref = await this.#writing.stageFiles(
+        {
+          store: this.name,
+          run,
+          part,
+          productionSchema: this.#productionSchema,
+          key: this.#key,
+        },
+        async ({ bytes, rows }): Promise<CommitFile> => {
+          await previous;
+          const key = this.#stagedKey(run.runId);
+          uploads.start(key, () => this.#storage.put(key, bytes, DATA_FILE));
+          return { key, rows, bytes: bytes.byteLength };
+        },
+      );
+    } catch (error) {
+      await previous.catch(() => undefined);
+      throw error;
+    }
+    await previous;
     return { index: part.index, rows: part.rows, bytes: part.bytes, ref: JSON.stringify(ref) };
   }
 
@@ -344,12 +518,27 @@ export class ObjectParquetStore extends StagedStore {
     runSchema: Schema | undefined,
     checkpoint: Checkpoint,
   ): Promise<PublishResult> {
+    const local = this.#runs.get(run.runId);
+    // Every file the parts list is uploaded before a record names it.
+    await local?.uploads.drain();
     const staged = parts.flatMap((part) => JSON.parse(part.ref) as PartRef);
-    for (let attempt = 1; ; attempt += 1) {
-      const { record: current, listing } = await this.#commits.current();
-      if (this.layout === 'folder' && current && !listing.applied.has(current.version)) {
-        // The previous commit is not applied yet (its writer stopped): finish it first.
-        await this.#apply(current, checkpoint);
+    // The first try builds on the record read when the run began (not for a merge, whose
+    // rewrites would be wasted on a stale one): when another commit happened since, the
+    // conditional create fails, or the check after it finds a higher record, and the next try
+    // reads the current record. Only tries on a freshly read record count as attempts.
+    let base = run.runType === 'merge' ? undefined : local?.base;
+    if (local) local.base = undefined;
+    for (let attempt = 1; ; ) {
+      let current: CommitRecord | undefined;
+      if (base) {
+        current = base.record;
+      } else {
+        const read = await this.#commits.current();
+        current = read.record;
+        if (this.layout === 'folder' && current && !read.listing.applied.has(current.version)) {
+          // The previous commit is not applied yet (its writer stopped): finish it first.
+          await this.#apply(current, checkpoint);
+        }
       }
       if (current?.publishedRuns.includes(run.runId)) return { alreadyPublished: true };
       const record = await this.#nextRecord(run, staged, runSchema, current);
@@ -361,14 +550,20 @@ export class ObjectParquetStore extends StagedStore {
       );
       const versions = created ? await this.#stillOnTop(record) : undefined;
       if (versions !== undefined) {
+        this.#commits.remember(record);
         await checkpoint('publish:apply');
         if (this.layout === 'folder') await this.#apply(record, checkpoint);
+        if (local) local.committed = record;
         await checkpoint('publish:collect');
         await this.#collect(record, versions).catch((error: unknown) => {
           // The commit stands; what could not be removed now is removed by a later commit.
           if (SimulatedCrash.isInstance(error)) throw error;
         });
         return { alreadyPublished: false };
+      }
+      if (base) {
+        base = undefined;
+        continue;
       }
       if (attempt >= COMMIT_ATTEMPTS) {
         throw new ConflictError(
@@ -378,6 +573,7 @@ export class ObjectParquetStore extends StagedStore {
       }
       // Another writer took this version: build on its commit (after a short random wait).
       await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+      attempt += 1;
     }
   }
 
@@ -457,8 +653,11 @@ export class ObjectParquetStore extends StagedStore {
           readParquetBlob(this.#blob(file.name, 0, file.bytes), options),
         adoptStaged: async () => undefined,
         keepCurrent: async () => undefined,
-        writeNew: (name, bytes) =>
-          this.#storage.put(name, bytes, { contentType: 'application/vnd.apache.parquet' }),
+        writeNew: async (name, bytes) => {
+          // Known to the run's cleanup: a rewrite of a lost try is deleted with it.
+          this.#runs.get(run.runId)?.uploads.keys.add(name);
+          await this.#storage.put(name, bytes, DATA_FILE);
+        },
       },
       fileNames: 'uuid',
       key: this.#key,
@@ -475,16 +674,21 @@ export class ObjectParquetStore extends StagedStore {
   }
 
   /**
-   * After creating `record`: the record versions listed now, unless a higher record already
-   * existed that was not built on it — possible only when this version's number had been used
-   * and pruned while this writer waited, so that `record` is a dead branch. Then the record is
-   * removed again and the answer is `undefined`.
+   * After creating `record`: the record versions listed now, unless a higher record exists
+   * that is not the next one built on it — when this version's number had been used and pruned
+   * before this writer created it (it built on a record read earlier), so that `record` is a
+   * dead branch. Then the record is removed again and the answer is `undefined`; the next try
+   * reads the current record (which lists the run when `record` had been built on, then
+   * pruned, meanwhile).
    */
   async #stillOnTop(record: CommitRecord): Promise<readonly number[] | undefined> {
     const { versions } = await listCommits(this.#storage);
-    if ((versions.at(-1) ?? 0) <= record.version) return versions;
-    const next = await this.#commits.read(record.version + 1);
-    if (next === undefined || next.parentId === record.id) return versions;
+    const above = versions.filter((version) => version > record.version);
+    if (above.length === 0) return versions;
+    if (above[0] === record.version + 1) {
+      const next = await this.#commits.read(record.version + 1);
+      if (next?.parentId === record.id) return versions;
+    }
     await this.#storage.delete([recordKey(record.version)]);
     this.#commits.forget(record.version);
     return undefined;
@@ -561,10 +765,32 @@ export class ObjectParquetStore extends StagedStore {
 
   /**
    * Removes a run's staged files — except those a kept commit record references (after its
-   * commit, they are production) — then its marker.
+   * commit, they are production) — then its marker. Its uploads in flight end first, so that
+   * nothing of the run lands after its cleanup.
    */
   async #discard(runId: string, checkpoint: Checkpoint): Promise<void> {
     const storage = this.#storage;
+    const local = this.#runs.get(runId);
+    await local?.uploads.settle();
+    if (local?.exact && local.committed) {
+      // This store wrote every file of the run and committed it: the files to delete are the
+      // ones it wrote that the record does not list (of a part that failed and was staged
+      // again, of a lost try's merge rewrites) — usually none. Nothing to list or read.
+      const kept = new Set(
+        this.layout === 'folder'
+          ? (local.committed.moves ?? []).map((move) => move.from)
+          : local.committed.files.map((file) => file.key),
+      );
+      const unused = [...local.uploads.keys].filter((key) => !kept.has(key));
+      if (unused.length > 0) {
+        await checkpoint('discard:files');
+        await storage.delete(unused);
+        for (const key of unused) local.uploads.keys.delete(key);
+      }
+      // Deleted with the journal entry, in one request where the service allows.
+      local.markerLeft = true;
+      return;
+    }
     const keys: string[] = [];
     for await (const entry of storage.list(this.#runFilesPrefix(runId))) keys.push(entry.key);
     if (keys.length > 0) {
@@ -589,6 +815,8 @@ export class ObjectParquetStore extends StagedStore {
       }
     }
     await storage.delete([`${RUNS_PREFIX}${runId}`]);
+    if (local) local.markerLeft = false;
+    this.#othersRuns.delete(runId);
   }
 }
 
