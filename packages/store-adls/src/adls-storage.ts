@@ -2,12 +2,17 @@
  * The `ObjectStorage` of `@wharf/store-parquet/object` on Azure Data Lake Storage Gen2, with
  * `@azure/storage-file-datalake`.
  *
- * Every write (`put`, `putIfAbsent`, `copy`) first uploads the whole body to a temporary file
+ * A write (`put`, `putIfAbsent`, `copy`) first uploads the whole body to a temporary file
  * under `_wharf/tmp/` (create, appends in parallel, flush) and then renames it onto its key in
  * one atomic request. So a reader never sees an empty or half-written object — which writing
  * the key in place would show between the create and the flush — and `putIfAbsent` is a
  * rename with `If-None-Match: *` on the destination: of several racing writers exactly one
  * renames its file in; the others get 409 and remove theirs.
+ *
+ * Two kinds of `put` skip the temporary file and write the key in place, saving the rename:
+ * an `unpublished` one (a staged data file, which no reader looks at before a commit record
+ * names it), and an empty body, whose create is the whole write and atomic by itself. A create
+ * makes its missing parent directories, so these also never pay for a missing directory.
  */
 import { randomUUID } from 'node:crypto';
 import type {
@@ -29,12 +34,15 @@ import {
   type StorageDescription,
 } from '@wharf/store-parquet/object';
 import { type AdlsConnection, connectAdls } from './adls-connection.js';
+import {
+  ADLS_TEMPORARY_DIRECTORY,
+  type DirectoryPolicy,
+  directoryPolicy,
+  removeEmptyDirectories,
+} from './adls-directories.js';
 import { azureCodeOf, isMissingPath, statusOf, toAdlsError } from './adls-errors.js';
 import { type AdlsStorageOptions, type AdlsTuning, resolveTuning } from './adls-options.js';
 import { encodePath, keyOf, parentOf, pathOf } from './adls-paths.js';
-
-/** Where writes are uploaded before they are renamed onto their key (below the prefix). */
-export const ADLS_TEMPORARY_DIRECTORY = '_wharf/tmp';
 
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
@@ -102,6 +110,15 @@ class AdlsObjectStorage implements ObjectStorage {
   readonly #client: DataLakeFileSystemClient;
   readonly #prefix: string;
   readonly #tuning: AdlsTuning;
+  readonly #directories: DirectoryPolicy;
+  /** Files renamed away since the last delete: their emptied directories go at the next one. */
+  readonly #renamedAway = new Set<string>();
+  /**
+   * Kept directories that a listing found missing (a new dataset): a rename into one creates
+   * it first, one request, instead of failing, creating it and renaming again. Only a hint: if
+   * another writer created it meanwhile, the create finds it (409, ignored).
+   */
+  readonly #missingDirectories = new Set<string>();
   #closed = false;
 
   constructor(connection: AdlsConnection, prefix: string, tuning: AdlsTuning) {
@@ -109,6 +126,7 @@ class AdlsObjectStorage implements ObjectStorage {
     this.#client = connection.client;
     this.#prefix = prefix;
     this.#tuning = tuning;
+    this.#directories = directoryPolicy(prefix);
     this.url = locationUrl(connection, prefix);
   }
 
@@ -149,17 +167,26 @@ class AdlsObjectStorage implements ObjectStorage {
     }
   }
 
+  /** Writes `body` to the file `path`: create, appends (in parallel when large), flush. */
+  async #upload(path: string, body: Uint8Array, options: PutOptions | undefined): Promise<void> {
+    const data = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    await this.#file(path).upload(data, {
+      chunkSize: this.#tuning.partSize,
+      singleUploadThreshold: this.#tuning.partSize,
+      maxConcurrency: this.#tuning.concurrency,
+      pathHttpHeaders: { contentType: options?.contentType ?? DEFAULT_CONTENT_TYPE },
+    });
+    // The create made the file's missing parent directories.
+    for (let directory = parentOf(path); directory !== ''; directory = parentOf(directory)) {
+      this.#missingDirectories.delete(directory);
+    }
+  }
+
   /** Uploads `body` to a new temporary file and returns its path. */
   async #uploadTemporary(body: Uint8Array, options: PutOptions | undefined): Promise<string> {
     const path = pathOf(this.#prefix, `${ADLS_TEMPORARY_DIRECTORY}/${randomUUID()}`);
-    const data = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
     try {
-      await this.#file(path).upload(data, {
-        chunkSize: this.#tuning.partSize,
-        singleUploadThreshold: this.#tuning.partSize,
-        maxConcurrency: this.#tuning.concurrency,
-        pathHttpHeaders: { contentType: options?.contentType ?? DEFAULT_CONTENT_TYPE },
-      });
+      await this.#upload(path, body, options);
     } catch (error) {
       await this.#deleteQuietly(path);
       throw error;
@@ -182,6 +209,10 @@ class AdlsObjectStorage implements ObjectStorage {
     target: string,
     destinationConditions?: DataLakeRequestConditions,
   ): Promise<void> {
+    const parent = parentOf(target);
+    if (this.#missingDirectories.delete(parent)) {
+      await this.#client.getDirectoryClient(parent).createIfNotExists();
+    }
     for (let attempt = 1; ; attempt += 1) {
       try {
         await this.#file(source).move(
@@ -190,7 +221,6 @@ class AdlsObjectStorage implements ObjectStorage {
         );
         return;
       } catch (error) {
-        const parent = parentOf(target);
         if (
           attempt < RENAME_ATTEMPTS &&
           parent !== '' &&
@@ -208,6 +238,16 @@ class AdlsObjectStorage implements ObjectStorage {
     const action = `put "${key}"`;
     this.#ensureOpen(action);
     const target = pathOf(this.#prefix, key);
+    if (options?.unpublished === true || body.byteLength === 0) {
+      try {
+        await this.#upload(target, body, options);
+      } catch (error) {
+        // What a failed upload left at the key is not the object: do not leave it there.
+        if (body.byteLength > 0) await this.#deleteQuietly(target);
+        throw this.#fail(error, action);
+      }
+      return;
+    }
     let temporary: string | undefined;
     try {
       temporary = await this.#uploadTemporary(body, options);
@@ -220,6 +260,10 @@ class AdlsObjectStorage implements ObjectStorage {
     }
   }
 
+  /**
+   * Always through a temporary file, `unpublished` or not: the conditional rename is what makes
+   * the create atomic, and what tells a retried rename of this call from another writer's file.
+   */
   async putIfAbsent(key: string, body: Uint8Array, options?: PutOptions): Promise<boolean> {
     const action = `putIfAbsent "${key}"`;
     this.#ensureOpen(action);
@@ -335,7 +379,11 @@ class AdlsObjectStorage implements ObjectStorage {
         }
       }
     } catch (error) {
-      if (isMissingPath(error)) return; // the directory does not exist: nothing below it
+      if (isMissingPath(error)) {
+        // The directory does not exist: nothing below it.
+        if (this.#directories.isKept(directory)) this.#missingDirectories.add(directory);
+        return;
+      }
       throw this.#fail(error, action);
     }
   }
@@ -355,42 +403,9 @@ class AdlsObjectStorage implements ObjectStorage {
     } catch (error) {
       throw this.#fail(error, action);
     }
-    await this.#pruneDirectories(paths);
-  }
-
-  /**
-   * Removes the directories that deleting or renaming away `paths` left empty, deepest first,
-   * up to (not including) the store's prefix, so that finished runs leave no empty folders
-   * behind (S3 and GCS have none). Best effort: the service refuses to delete a directory that
-   * is not empty (a writer may have just added a file), and any failure is ignored.
-   */
-  async #pruneDirectories(paths: readonly string[]): Promise<void> {
-    const candidates = new Set<string>();
-    for (const path of paths) {
-      for (let directory = parentOf(path); this.#isBelowPrefix(directory); ) {
-        candidates.add(directory);
-        directory = parentOf(directory);
-      }
-    }
-    const deepestFirst = [...candidates].sort(
-      (left, right) => right.split('/').length - left.split('/').length,
-    );
-    const kept = new Set<string>();
-    for (const directory of deepestFirst) {
-      if (kept.has(directory)) continue;
-      try {
-        await this.#client.getDirectoryClient(directory).delete(false);
-      } catch {
-        for (let above = directory; this.#isBelowPrefix(above); above = parentOf(above)) {
-          kept.add(above);
-        }
-      }
-    }
-  }
-
-  #isBelowPrefix(directory: string): boolean {
-    if (directory === '') return false;
-    return this.#prefix === '' || directory.startsWith(`${this.#prefix}/`);
+    const emptied = this.#directories.emptied([...paths, ...this.#renamedAway]);
+    this.#renamedAway.clear();
+    await removeEmptyDirectories(this.#client, emptied);
   }
 
   async copy(from: string, to: string): Promise<void> {
@@ -410,6 +425,10 @@ class AdlsObjectStorage implements ObjectStorage {
     await this.put(to, body, contentType === undefined ? {} : { contentType });
   }
 
+  /**
+   * The directory the file leaves is not checked here (that would be a request per file, and
+   * a folder-layout commit renames every staged file): the next `delete` removes it if empty.
+   */
   async rename(from: string, to: string): Promise<void> {
     const action = `rename "${from}" to "${to}"`;
     this.#ensureOpen(action);
@@ -419,7 +438,7 @@ class AdlsObjectStorage implements ObjectStorage {
     } catch (error) {
       throw this.#fail(error, action);
     }
-    await this.#pruneDirectories([source]);
+    this.#renamedAway.add(source);
   }
 
   describe(): StorageDescription {

@@ -95,6 +95,19 @@ describe('faults', () => {
     expect((reset as StoreError).retryable).toBe(true);
   });
 
+  it('leaves no partial file at the key when an unpublished put fails past its retries', async () => {
+    const adls = await storage(1);
+    server.injectFault({ method: 'PATCH', pathIncludes: 'action=flush', status: 503, times: 2 });
+    const error = await rejectionOf(
+      adls.put('data/run-1/a.parquet', patternBytes(1000), { unpublished: true }),
+    );
+    expect(error).toBeInstanceOf(ConnectionError);
+    expect((error as StoreError).retryable).toBe(true);
+    expect(error.message).toMatch(/: put "data\/run-1\/a\.parquet" failed: 503 ServerBusy/);
+    expect(await adls.head('data/run-1/a.parquet')).toBeUndefined();
+    expect(await adls.get('data/run-1/a.parquet')).toBeUndefined();
+  });
+
   it('reports throttling the SDK does not retry (429, 502, 504) as a retryable ConnectionError', async () => {
     const adls = await storage();
     for (const status of [429, 502, 504]) {

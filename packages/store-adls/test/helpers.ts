@@ -4,6 +4,8 @@
  * through the storage under test.
  */
 import { randomUUID } from 'node:crypto';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
 import {
   type DataLakeFileSystemClient,
   DataLakeServiceClient,
@@ -98,4 +100,42 @@ export function patternBytes(length: number, seed = 1): Uint8Array {
     data[index] = state >>> 24;
   }
   return data;
+}
+
+/** One request the SDK sent, as {@link recordRequests} saw it. */
+export interface SentRequest {
+  readonly method: string;
+  /** The path in the file system (without the account and file system), decoded. */
+  readonly path: string;
+  /** `action`, `resource` and the like, from the query string. */
+  readonly query: URLSearchParams;
+  /** The source of a rename (`x-ms-rename-source`), when the request is one. */
+  readonly renameSource: string | undefined;
+}
+
+/**
+ * Records every HTTP request this process sends until `stop()` (Node.js' diagnostics
+ * channel, as the benchmark counts them): no proxy and no hook into the storage under test.
+ */
+export function recordRequests(): { stop(): SentRequest[] } {
+  const sent: SentRequest[] = [];
+  const onRequest = (message: unknown) => {
+    const request = (message as { request: ClientRequest }).request;
+    const url = new URL(request.path, 'http://localhost');
+    const rename = request.getHeader('x-ms-rename-source');
+    sent.push({
+      method: request.method,
+      // /<account>/<file system>/<path>
+      path: decodeURIComponent(url.pathname.split('/').slice(3).join('/')),
+      query: url.searchParams,
+      renameSource: rename === undefined ? undefined : String(rename),
+    });
+  };
+  subscribe('http.client.request.start', onRequest);
+  return {
+    stop() {
+      unsubscribe('http.client.request.start', onRequest);
+      return sent;
+    },
+  };
 }

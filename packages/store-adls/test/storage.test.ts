@@ -176,7 +176,7 @@ describe('createAdlsStorage on the ADLS test server', () => {
     expect(await abc.get('x/1')).toEqual(bytes('abc1'));
   });
 
-  it('deletes many keys at once, ignores missing ones, and leaves no empty directories', async () => {
+  it('deletes many keys at once, ignores missing ones, and leaves no empty run directories', async () => {
     const fileSystem = await freshFileSystem();
     const storage = storageOn(fileSystem.name, { prefix: 'store', concurrency: 4 });
     const keys = Array.from({ length: 30 }, (_, index) => `data/run-${index % 2}/${index}.bin`);
@@ -189,8 +189,15 @@ describe('createAdlsStorage on the ADLS test server', () => {
 
     expect((await listAll(storage)).map((entry) => entry.key)).toEqual(['keep/me']);
     const left = (await rawPaths(fileSystem, 'store')).map((path) => path.name).sort();
-    // The emptied directories are gone; the store's own directory and the temporary one stay.
-    expect(left).toEqual(['store/_wharf', 'store/_wharf/tmp', 'store/keep', 'store/keep/me']);
+    // The emptied run directories are gone; the engine's fixed ones (`data`, the temporary
+    // directory) stay.
+    expect(left).toEqual([
+      'store/_wharf',
+      'store/_wharf/tmp',
+      'store/data',
+      'store/keep',
+      'store/keep/me',
+    ]);
   });
 
   it('copies on the service side of the storage, keeping the source', async () => {
@@ -229,8 +236,14 @@ describe('createAdlsStorage on the ADLS test server', () => {
     expect(await storage.get('year=2024/month=01/a.parquet')).toEqual(bytes('A'));
     expect(await storage.get('b.parquet')).toEqual(bytes('B'));
     expect(await storage.head('_wharf/staging/run-1/a.parquet')).toBeUndefined();
-    // The emptied staging directory went with its last file.
+    // The emptied staging directory of the run goes at the next delete (not one request per
+    // renamed file); `_wharf/staging` itself stays.
+    expect(await rawPaths(fileSystem, 'r/_wharf/staging')).toEqual([
+      { name: 'r/_wharf/staging/run-1', isDirectory: true },
+    ]);
+    await storage.delete([]);
     expect(await rawPaths(fileSystem, 'r/_wharf/staging')).toEqual([]);
+    expect(await fileSystem.getDirectoryClient('r/_wharf/staging').exists()).toBe(true);
     expect(await rejectionOf(rename('_wharf/staging/run-1/a.parquet', 'x'))).toBeInstanceOf(
       NotFoundError,
     );
