@@ -25,6 +25,14 @@ local function chunked(command, target, items, step)
   end
   return count
 end
+local function unlink_all(keys)
+  local i = 1
+  while i <= #keys do
+    local j = math.min(i + 499, #keys)
+    redis.call('UNLINK', unpack(keys, i, j))
+    i = j + 1
+  end
+end
 local function add_members(index, members)
   local args = {}
   local count = 0
@@ -198,12 +206,7 @@ local members = redis.call('SPOP', copied, limit)
 if #members > 0 then
   local rows = {}
   for i = 1, #members do rows[i] = rowkey(version, members[i]) end
-  local i = 1
-  while i <= #rows do
-    local j = math.min(i + 499, #rows)
-    redis.call('UNLINK', unpack(rows, i, j))
-    i = j + 1
-  end
+  unlink_all(rows)
   chunked('ZREM', vkey(version, 'index'), members, 1000)
   chunked('ZREM', vkey(version, 'deleted'), members, 1000)
 end
@@ -350,12 +353,7 @@ local members = redis.call('ZRANGE', ARGV[2], 0, limit - 1)
 if #members > 0 then
   local rows = {}
   for i = 1, #members do rows[i] = ARGV[3] .. members[i] end
-  local i = 1
-  while i <= #rows do
-    local j = math.min(i + 499, #rows)
-    redis.call('UNLINK', unpack(rows, i, j))
-    i = j + 1
-  end
+  unlink_all(rows)
   redis.call('ZREMRANGEBYRANK', ARGV[2], 0, #members - 1)
 end
 if #members < limit then
