@@ -92,13 +92,13 @@ export function* storeFileGroups(
   if (part.length > 0) yield* split(part);
 }
 
-/** The store's default codec; part of the cache directory's name. */
-const CODEC = 'snappy';
+/** The store's default codec (parquet-wasm's name for it); part of the cache directory's name. */
+const CODEC = 'SNAPPY';
 
 /** One Parquet file of `batches`, with the store's default writer properties. */
 export function encodeParquet(batches, { rowGroupRows = ROW_GROUP_ROWS } = {}) {
   const properties = new wasm.WriterPropertiesBuilder()
-    .setCompression(wasm.Compression.SNAPPY)
+    .setCompression(wasm.Compression[CODEC])
     .setMaxRowGroupSize(rowGroupRows)
     .setDictionaryEnabled(false)
     .build();
@@ -112,7 +112,7 @@ export function encodeParquet(batches, { rowGroupRows = ROW_GROUP_ROWS } = {}) {
  * thread; `encodeSeconds` is how long that took) and kept under `work` for the next calls.
  */
 export async function datasetParquetFiles(arrowPath, work) {
-  const directory = join(work, `parquet-files-${CODEC}`, basename(arrowPath));
+  const directory = join(work, `parquet-files-${CODEC.toLowerCase()}`, basename(arrowPath));
   let manifest;
   try {
     manifest = JSON.parse(await readFile(join(directory, 'manifest.json'), 'utf8'));

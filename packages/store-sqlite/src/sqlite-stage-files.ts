@@ -113,7 +113,8 @@ export function removeStagingFile(db: SqliteDatabase, file: StagingFile): void {
     try {
       rmSync(path, { force: true });
     } catch {
-      // Still open elsewhere (a platform that refuses): the next recovery's sweep removes it.
+      // Still open elsewhere (a platform that refuses): the next recovery removes it
+      // (orphanStagingFiles).
     }
   }
 }

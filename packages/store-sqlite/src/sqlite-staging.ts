@@ -178,7 +178,8 @@ export function sqliteStagingPrimitives(target: StagingTarget): StagingPrimitive
           db.exec(`DROP TABLE IF EXISTS ${quote(stagingTableName(target.table, runId))}`);
           unregisterStaging(db, target.table, runId);
         }).immediate();
-        // After the registration is gone: a crash in between leaves a file the sweep removes.
+        // After the registration is gone: a crash in between leaves a file that recovery
+        // removes (orphanStagingFiles).
         if (file) removeStagingFile(db, file);
       }),
 

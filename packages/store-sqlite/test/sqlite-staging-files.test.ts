@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { IntegrityError, runFlow } from '@wharf/store-core';
@@ -107,7 +108,6 @@ describe('staging files', () => {
     const leftover = stagingFiles(filename);
     expect(leftover).toEqual([]);
     // What a writer killed after unregistering its run, before deleting its file, leaves.
-    const { createHash } = await import('node:crypto');
     const tableHash = createHash('sha256').update(table).digest('hex').slice(0, 8);
     const orphan = `${basename(filename)}-wharf-stage-${tableHash}-0123456789abcdef`;
     writeFileSync(join(dirname(filename), orphan), 'partial');
