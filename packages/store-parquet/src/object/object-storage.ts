@@ -98,7 +98,8 @@ export interface ObjectStorage {
 
   /**
    * Copies the object `from` to `to` on the service (no download), replacing `to`. Used by the
-   * plain-folder layout to move staged files into the production prefix.
+   * plain-folder layout to move staged files into the production prefix. A missing `from` is
+   * a `NotFoundError` (another writer may have moved it first).
    */
   copy(from: string, to: string): Promise<void>;
 
